@@ -1,0 +1,315 @@
+"""The ``offload-ros`` command.
+
+Bad input (a scenario that does not validate, an unknown policy, a bad flag) prints one line
+on stderr and exits with code 2; a failure while running exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from offload_ros import __version__
+from offload_ros.evaluation.comparison import Comparison
+from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfig
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.evaluation.sim_bench import SimBench
+from offload_ros.model.config_schema import ConfigSchema
+from offload_ros.model.errors import ModelError
+from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+from offload_ros.model.scenario_generator import ScenarioGenerator
+from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
+from offload_ros.planning.errors import PlanningError
+from offload_ros.planning.flow_bound import FlowBound
+from offload_ros.sim.default_plan import DefaultPlan
+from offload_ros.sim.errors import SimError
+from offload_ros.sim.simulator import Simulator, SimulatorConfig
+
+USAGE_ERRORS = (ModelError, PlanningError, EvaluationError)
+DEFAULT_POLICIES = "greedy,balanced,cooperative"
+
+#: The ROS parameters of each node, built from the components' dataclasses
+#: (``offload-ros config ros-params`` writes them; config/offload_ros.yaml is that output).
+ROS_NODES: dict[str, list[type]] = {
+    "simulator": [SimulatorConfig],
+    "cooperative_planner": [CooperativePlannerConfig],
+}
+
+
+class Cli:
+    """Builds the parser and runs one command."""
+
+    def __init__(self) -> None:
+        self.parser = self._parser()
+
+    # ------------------------------------------------------------------ parser
+    def _parser(self) -> argparse.ArgumentParser:
+        p = argparse.ArgumentParser(
+            prog="offload-ros",
+            description="Learned task offloading for factory AGV fleets and edge servers.")
+        p.add_argument("--version", action="version", version=f"offload-ros {__version__}")
+        sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+        s = sub.add_parser("simulate", help="run one episode and report it")
+        s.add_argument("scenario", help="scenario YAML, or a shipped name (factory_5agv)")
+        s.add_argument("--policy", default="balanced",
+                       help=f"one of {', '.join(PolicyFactory.names())} (default: balanced)")
+        s.add_argument("--json", action="store_true", help="print one JSON object")
+        s.set_defaults(run=self.simulate)
+
+        c = sub.add_parser("compare", help="policies side by side, with the flow bound")
+        c.add_argument("scenarios", nargs="*", help="scenario files or shipped names "
+                       "(default: the shipped factory_5agv)")
+        c.add_argument("--policies", default=DEFAULT_POLICIES, help="comma-separated")
+        c.add_argument("--out", type=Path, default=Path("out/compare"),
+                       help="where compare.csv and compare.png go (default: out/compare)")
+        c.add_argument("--json", action="store_true", help="print rows as JSON, no table")
+        c.set_defaults(run=self.compare)
+
+        e = sub.add_parser("experiment", help="Fig. 5-7 shapes over random factories")
+        e.add_argument("kind", choices=list(KINDS))
+        ConfigSchema(ExperimentConfig).add_arguments(e)
+        e.add_argument("--out", type=Path, default=Path("out/experiments"))
+        e.set_defaults(run=self.experiment)
+
+        sc = sub.add_parser("scenario", help="make or check scenario files")
+        ssub = sc.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+        r = ssub.add_parser("random", help="a random factory after the paper's Table 2")
+        ConfigSchema(ScenarioGenerator).add_arguments(r)
+        r.add_argument("--seed", type=int, default=0)
+        r.add_argument("--out", type=Path, help="write here instead of stdout")
+        r.set_defaults(run=self.scenario_random)
+        k = ssub.add_parser("check", help="validate scenario files")
+        k.add_argument("files", nargs="+")
+        k.set_defaults(run=self.scenario_check)
+        ls = ssub.add_parser("list", help="list the shipped scenarios")
+        ls.set_defaults(run=self.scenario_list)
+
+        pl = sub.add_parser("plan", help="show Algorithm 1 (eq. 8-17) for each AGV")
+        pl.add_argument("scenario")
+        pl.add_argument("--agv", help="only this AGV")
+        pl.set_defaults(run=self.plan)
+
+        b = sub.add_parser("bound", help="the max-flow upper bound on processed work")
+        b.add_argument("scenario")
+        b.add_argument("--json", action="store_true")
+        b.set_defaults(run=self.bound)
+
+        bench = sub.add_parser("bench", help="measure speed targets")
+        bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+        bs = bsub.add_parser("sim", help="simulator episodes/s and counterfactual replay cost")
+        bs.add_argument("--scenario", default="factory_5agv")
+        bs.add_argument("--min-seconds", type=float, default=0.5,
+                        help="CPU time per measurement (default: 0.5)")
+        bs.add_argument("--json", action="store_true")
+        bs.set_defaults(run=self.bench_sim)
+
+        cfg = sub.add_parser("config", help="configuration files")
+        csub = cfg.add_subparsers(dest="config_command", required=True, metavar="WHAT")
+        rp = csub.add_parser("ros-params", help="ros__parameters YAML from the dataclasses")
+        rp.set_defaults(run=self.ros_params)
+        return p
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def load(name: str) -> Scenario:
+        path = Path(name)
+        if not path.exists() and not name.endswith((".yaml", ".yml")) and "/" not in name:
+            shipped = PackagePaths.scenario(name)
+            if shipped.exists():
+                path = shipped
+        if not path.exists():
+            raise ModelError(f"no such scenario file or shipped scenario: {name}", file=name)
+        return Scenario.load(path)
+
+    @staticmethod
+    def console():
+        from rich.console import Console
+        return Console()
+
+    # ------------------------------------------------------------------ commands
+    def simulate(self, args: argparse.Namespace) -> int:
+        sc = self.load(args.scenario)
+        res = Simulator(sc).run(PolicyFactory.make(args.policy, sc), name=args.policy)
+        if args.json:
+            print(json.dumps(res.to_json(), indent=2))
+            return 0
+        from rich.table import Table
+        con = self.console()
+        con.print(f"[bold]{sc.name}[/bold] under [bold]{args.policy}[/bold]: "
+                  f"{res.processed_kb:,.1f} kB processed in {sc.horizon_s:g} s "
+                  f"({res.processed_kb_per_h:,.0f} kB/h); delivered {res.delivered_kb:,.1f}, "
+                  f"loaded {res.loaded_kb:,.1f}, still carried {res.carried_kb:,.1f}")
+        t = Table(title="AGVs")
+        for col in ("agv", "cycles", "wait s", "waits", "delivered kB", "carried kB"):
+            t.add_column(col, justify="left" if col == "agv" else "right")
+        for aid, a in res.agvs.items():
+            t.add_row(aid, str(a.cycles), f"{a.wait_s:,.1f}", str(a.waits),
+                      f"{a.delivered_kb:,.1f}", f"{a.carried_kb:,.1f}")
+        con.print(t)
+        t = Table(title="edge servers")
+        for col in ("es", "processed kB", "backlog kB", "door queue", "pheromones"):
+            t.add_column(col, justify="left" if col == "es" else "right")
+        for eid, e in res.edge_servers.items():
+            t.add_row(eid, f"{e.processed_kb:,.1f}", f"{e.backlog_kb:,.1f}", str(e.door_queue),
+                      str(e.pheromones))
+        con.print(t)
+        return 0
+
+    def compare(self, args: argparse.Namespace) -> int:
+        names = args.scenarios or [str(PackagePaths.default_scenario())]
+        scenarios = [self.load(n) for n in names]
+        policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+        if not policies:
+            raise EvaluationError("--policies names no policy")
+        rows = Comparison(scenarios, policies).run()
+        if args.json:
+            print(json.dumps([dict(r.__dict__, of_bound=r.of_bound) for r in rows], indent=2))
+            return 0
+        con = self.console()
+        con.print(Comparison.table(rows))
+        csv_path = Comparison.write_csv(rows, args.out / "compare.csv")
+        png = Comparison.plot(rows, args.out / "compare.png")
+        con.print(f"wrote {csv_path} and {png}")
+        return 0
+
+    def experiment(self, args: argparse.Namespace) -> int:
+        exp = Experiment(args.kind, ConfigSchema(ExperimentConfig).from_namespace(args))
+        for name in exp.policies:  # fail before the long run, not in the middle of it
+            PolicyFactory.make(name, ScenarioGenerator().generate(0))
+        from tqdm import tqdm
+        with tqdm(total=exp.total(), desc=f"experiment {args.kind}", unit="factory",
+                  file=sys.stderr, disable=None) as bar:
+            points, raw = exp.run(progress=lambda: bar.update(1))
+        summary, per_seed, png = exp.write(points, raw, args.out)
+        from rich.table import Table
+        t = Table(title=f"{args.kind}: processed kB/h, mean ± 95% CI over {args.seeds} "
+                  "held-out factories")
+        t.add_column(exp.kind.label)
+        names = exp.policies + ["flow bound"]
+        for name in names:
+            t.add_column(name, justify="right")
+        for x in exp.kind.values:
+            cells = {p.policy: p.stats for p in points if p.x == x}
+            t.add_row(f"{x:g}", *[f"{cells[n].mean:,.0f} ± {cells[n].half_width:,.0f}"
+                                  for n in names])
+        con = self.console()
+        con.print(t)
+        con.print(f"wrote {summary}, {per_seed} and {png}")
+        return 0
+
+    def scenario_random(self, args: argparse.Namespace) -> int:
+        gen = ConfigSchema(ScenarioGenerator).from_namespace(args)
+        text = gen.generate(args.seed).to_yaml()
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+            print(f"wrote {args.out}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    def scenario_check(self, args: argparse.Namespace) -> int:
+        bad = 0
+        for f in args.files:
+            try:
+                sc = Scenario.load(f)
+            except ModelError as err:
+                bad += 1
+                for line in err.describe_all():
+                    print(line, file=sys.stderr)
+                continue
+            print(f"{f}: ok ({len(sc.agvs)} AGVs, {len(sc.edge_servers)} edge servers, "
+                  f"{sc.horizon_s:g} s)")
+        return 2 if bad else 0
+
+    def scenario_list(self, args: argparse.Namespace) -> int:
+        folder = PackagePaths.share() / "config" / "scenarios"
+        for path in sorted(folder.glob("*.yaml")):
+            sc = Scenario.load(path)
+            print(f"{path.stem:24s} {len(sc.agvs):2d} AGVs {len(sc.edge_servers):2d} ES  {path}")
+        return 0
+
+    def plan(self, args: argparse.Namespace) -> int:
+        sc = self.load(args.scenario)
+        from rich.table import Table
+        con = self.console()
+        plans = DefaultPlan(sc)
+        agvs = [sc.agvs[sc.agv_index(args.agv)]] if args.agv else list(sc.agvs)
+        for agv in agvs:
+            info = plans.explain(agv)
+            t = Table(title=f"{agv.id}: load {agv.load_kb:g} kB, cycle T = "
+                      f"{info['cycle_s'][0]:.1f} s, scheme: {info['scheme'][0]}")
+            for col in ("stop", "es", "eq.8 greedy", "eq.9 t_cal s", "eq.10 cal", "eq.16 balance",
+                        "plan kB"):
+                t.add_column(col, justify="left" if col == "es" else "right")
+            for k, es in enumerate(agv.route):
+                t.add_row(str(k), es, f"{info['greedy'][k]:.1f}", f"{info['t_cal_s'][k]:.1f}",
+                          f"{info['cal'][k]:.1f}", f"{info['balance'][k]:.1f}",
+                          f"{info['plan'][k]:.1f}")
+            con.print(t)
+        return 0
+
+    def bound(self, args: argparse.Namespace) -> int:
+        res = FlowBound(self.load(args.scenario)).solve()
+        if args.json:
+            print(json.dumps(res.__dict__ | {"processed_kb_per_h": res.processed_kb_per_h},
+                             indent=2))
+        else:
+            print(f"flow bound: {res.processed_kb:,.1f} kB in {res.horizon_s:g} s "
+                  f"({res.processed_kb_per_h:,.0f} kB/h)")
+        return 0
+
+    def bench_sim(self, args: argparse.Namespace) -> int:
+        path = Path(args.scenario)
+        if not path.exists():
+            path = PackagePaths.scenario(args.scenario)
+        out = SimBench(path, min_s=args.min_seconds).run()
+        if args.json:
+            print(json.dumps(out, indent=2))
+            return 0
+        print(f"bench sim: {out['scenario']} ({out['agvs']} AGVs, {out['edge_servers']} ES, "
+              f"horizon {out['horizon_s']:g} s)")
+        for name, p in out["policies"].items():
+            print(f"  {name:12s} {p['cpu_ms_per_episode']:7.3f} ms CPU/episode  "
+                  f"{p['episodes_per_s']:8.0f} episodes/s  ({p['decisions_per_episode']} "
+                  "decisions)")
+        for name, c in out["counterfactual"].items():
+            print(f"  difference rewards under {name}: {c['difference_reward_episode_ms']:.3f} ms"
+                  f" vs plain {c['plain_episode_ms']:.3f} ms = {c['ratio_to_plain']:.2f}x "
+                  f"({c['replays']} AGVs, {c['agvs_deviating']} deviate; replays from scratch "
+                  f"{c['replays_from_scratch_ms']:.3f} ms, snapshots save "
+                  f"{c['snapshot_saving']:.1f}x)")
+        return 0
+
+    def ros_params(self, args: argparse.Namespace) -> int:
+        import yaml
+        sys.stdout.write(yaml.safe_dump(ConfigSchema.ros_parameters(ROS_NODES), sort_keys=False))
+        return 0
+
+    # ------------------------------------------------------------------ entry
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        args = self.parser.parse_args(argv)
+        try:
+            return args.run(args)
+        except USAGE_ERRORS as err:
+            print(f"offload-ros: error: {err}", file=sys.stderr)
+            return 2
+        except SimError as err:
+            print(f"offload-ros: simulation failed: {err}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:  # e.g. piped into head
+            return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return Cli().main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""``offload-ros compare``: policies side by side on scenarios, with the flow bound as ceiling."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.scenario import Scenario
+from offload_ros.planning.flow_bound import FlowBound
+from offload_ros.sim.simulator import Simulator
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    scenario: str
+    policy: str
+    processed_kb_per_h: float
+    processed_kb: float
+    delivered_kb: float
+    wait_s: float
+    waits: int
+    cycles: int
+    bound_kb_per_h: float
+
+    @property
+    def of_bound(self) -> float:
+        return self.processed_kb_per_h / self.bound_kb_per_h if self.bound_kb_per_h else 0.0
+
+
+class Comparison:
+    """Runs every policy on every scenario (one episode each: the simulator is deterministic)."""
+
+    def __init__(self, scenarios: Sequence[Scenario], policies: Sequence[str]) -> None:
+        self.scenarios = list(scenarios)
+        self.policies = list(policies)
+
+    def run(self) -> list[ComparisonRow]:
+        rows = []
+        for sc in self.scenarios:
+            sim = Simulator(sc)
+            bound = FlowBound(sc).solve().processed_kb_per_h
+            for name in self.policies:
+                res = sim.run(PolicyFactory.make(name, sc), name=name)
+                rows.append(ComparisonRow(
+                    sc.name, name, res.processed_kb_per_h, res.processed_kb, res.delivered_kb,
+                    res.wait_s, sum(a.waits for a in res.agvs.values()), res.cycles, bound))
+        return rows
+
+    @staticmethod
+    def table(rows: Sequence[ComparisonRow]):
+        from rich.table import Table
+        table = Table(title="processed work per hour (flow bound = ceiling)")
+        for col, just in (("scenario", "left"), ("policy", "left"), ("kB/h", "right"),
+                          ("of bound", "right"), ("wait s", "right"), ("waits", "right"),
+                          ("cycles", "right")):
+            table.add_column(col, justify=just)
+        last = None
+        for r in rows:
+            if last is not None and r.scenario != last:
+                table.add_section()
+            if r.scenario != last:
+                table.add_row(r.scenario, "[dim]flow bound[/dim]", f"{r.bound_kb_per_h:,.0f}",
+                              "100.0%", "", "", "")
+            last = r.scenario
+            table.add_row("", r.policy, f"{r.processed_kb_per_h:,.0f}", f"{r.of_bound:.1%}",
+                          f"{r.wait_s:,.0f}", str(r.waits), str(r.cycles))
+        return table
+
+    @staticmethod
+    def write_csv(rows: Sequence[ComparisonRow], path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(asdict(rows[0])))
+            writer.writeheader()
+            for r in rows:
+                writer.writerow(asdict(r))
+        return path
+
+    @staticmethod
+    def plot(rows: Sequence[ComparisonRow], path: Path) -> Path:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        scenarios = list(dict.fromkeys(r.scenario for r in rows))
+        policies = list(dict.fromkeys(r.policy for r in rows))
+        by = {(r.scenario, r.policy): r for r in rows}
+        width = 0.8 / max(1, len(policies))
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(scenarios) * len(policies) / 2), 4.2))
+        for p_idx, pol in enumerate(policies):
+            xs = [s_idx - 0.4 + width * (p_idx + 0.5) for s_idx in range(len(scenarios))]
+            ax.bar(xs, [by[(s, pol)].processed_kb_per_h for s in scenarios], width, label=pol)
+        for s_idx, s in enumerate(scenarios):
+            bound = by[(s, policies[0])].bound_kb_per_h
+            ax.hlines(bound, s_idx - 0.45, s_idx + 0.45, colors="black", linestyles="--",
+                      label="flow bound" if s_idx == 0 else None)
+        ax.set_xticks(range(len(scenarios)), scenarios, rotation=15, ha="right")
+        ax.set_ylabel("processed work [kB/h]")
+        ax.set_title("Processed work per hour by policy")
+        ax.legend(loc="lower right", fontsize="small")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return path

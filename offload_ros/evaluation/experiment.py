@@ -1,0 +1,135 @@
+"""``offload-ros experiment``: the shapes of MCOO's Fig. 5-7 over held-out random factories."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.evaluation.statistics import Statistics
+from offload_ros.model.scenario_generator import ScenarioGenerator
+from offload_ros.model.seeding import Seeding
+from offload_ros.planning.flow_bound import FlowBound
+from offload_ros.sim.simulator import Simulator
+
+BOUND = "flow bound"
+
+
+@dataclass(frozen=True)
+class ExperimentKind:
+    """One sweep: which generator knob it varies, over which values."""
+
+    label: str
+    values: tuple[float, ...]
+    generator: Callable[[float], ScenarioGenerator]
+    figure: str
+
+
+KINDS: dict[str, ExperimentKind] = {
+    "agv-count": ExperimentKind(
+        "number of AGVs", (2, 4, 6, 8, 10),
+        lambda x: ScenarioGenerator(agvs=int(x), es=6), "Fig. 5"),
+    "es-count": ExperimentKind(
+        "edge servers per route", (4, 5, 6, 7),
+        lambda x: ScenarioGenerator(agvs=5, es=8, route_min=int(x), route_max=int(x)), "Fig. 6"),
+    "es-rate": ExperimentKind(
+        "ES rate bound [kB/min]", (50, 60, 70, 80, 90),
+        lambda x: ScenarioGenerator(agvs=5, es=6, rate_max=float(x)), "Fig. 7"),
+}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """An experiment run."""
+
+    seeds: int = field(default=200, metadata={"help": "held-out random factories per point"})
+    policies: str = field(default="greedy,balanced,cooperative",
+                          metadata={"help": "comma-separated policies"})
+    horizon_s: float = field(default=3600.0, metadata={"help": "horizon", "unit": "s"})
+
+
+@dataclass(frozen=True)
+class ExperimentPoint:
+    x: float
+    policy: str
+    stats: Statistics
+
+
+class Experiment:
+    """Runs one sweep; ``progress`` is called after each scenario (for a progress bar)."""
+
+    def __init__(self, kind: str, config: ExperimentConfig | None = None) -> None:
+        if kind not in KINDS:
+            raise EvaluationError(f"unknown experiment {kind!r} (known: {', '.join(KINDS)})")
+        self.kind_name = kind
+        self.kind = KINDS[kind]
+        self.config = config or ExperimentConfig()
+        if self.config.seeds < 2:
+            raise EvaluationError("--seeds must be >= 2 for a confidence interval")
+        self.policies = [p.strip() for p in self.config.policies.split(",") if p.strip()]
+        if not self.policies:
+            raise EvaluationError("--policies names no policy")
+
+    def total(self) -> int:
+        return len(self.kind.values) * self.config.seeds
+
+    def run(self, progress: Callable[[], None] | None = None
+            ) -> tuple[list[ExperimentPoint], list[dict]]:
+        raw: list[dict] = []
+        for x in self.kind.values:
+            gen = replace(self.kind.generator(x), horizon_s=self.config.horizon_s)
+            for seed in Seeding.evaluation_seeds(self.config.seeds):
+                sc = gen.generate(seed)
+                sim = Simulator(sc)
+                row = {"x": x, "seed": seed, BOUND: FlowBound(sc).solve().processed_kb_per_h}
+                for name in self.policies:
+                    row[name] = sim.run(PolicyFactory.make(name, sc), name=name).processed_kb_per_h
+                raw.append(row)
+                if progress:
+                    progress()
+        points = [ExperimentPoint(x, name, Statistics.of([r[name] for r in raw if r["x"] == x]))
+                  for x in self.kind.values for name in self.policies + [BOUND]]
+        return points, raw
+
+    def write(self, points: Sequence[ExperimentPoint], raw: Sequence[dict], out: Path
+              ) -> tuple[Path, Path, Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        summary = out / f"{self.kind_name}.csv"
+        with summary.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["experiment", "x", "policy", "n", "mean_kb_per_h", "ci95_low",
+                        "ci95_high"])
+            for p in points:
+                w.writerow([self.kind_name, p.x, p.policy, p.stats.n, f"{p.stats.mean:.3f}",
+                            f"{p.stats.low:.3f}", f"{p.stats.high:.3f}"])
+        per_seed = out / f"{self.kind_name}_per_seed.csv"
+        with per_seed.open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(raw[0]))
+            w.writeheader()
+            w.writerows(raw)
+        return summary, per_seed, self.plot(points, out / f"{self.kind_name}.png")
+
+    def plot(self, points: Sequence[ExperimentPoint], path: Path) -> Path:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for name in self.policies + [BOUND]:
+            pts = [p for p in points if p.policy == name]
+            style = {"color": "black", "linestyle": "--"} if name == BOUND else {"marker": "o"}
+            ax.errorbar([p.x for p in pts], [p.stats.mean for p in pts],
+                        yerr=[p.stats.half_width for p in pts], capsize=3, label=name, **style)
+        ax.set_xlabel(self.kind.label)
+        ax.set_ylabel("processed work [kB/h], mean ± 95% CI")
+        ax.set_title(f"{self.kind.figure} shape: {self.kind.label} "
+                     f"({self.config.seeds} held-out factories per point)")
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return path

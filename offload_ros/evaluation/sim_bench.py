@@ -1,0 +1,76 @@
+"""``offload-ros bench sim``: simulator speed and the cost of counterfactual replays."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.planning.planner_registry import PlannerRegistry
+from offload_ros.sim.counterfactual_replay import CounterfactualReplay
+from offload_ros.sim.simulator import Simulator
+
+
+def _cpu_per_call(fn: Callable[[], object], min_s: float) -> tuple[float, int]:
+    """CPU seconds per call, over at least ``min_s`` of CPU (process time, not wall)."""
+    fn()
+    n, start = 0, time.process_time()
+    while True:
+        fn()
+        n += 1
+        used = time.process_time() - start
+        if used >= min_s:
+            return used / n, n
+
+
+class SimBench:
+    """Measures everything in one run, so the ratios compare like with like."""
+
+    def __init__(self, scenario_path: Path, min_s: float = 0.5) -> None:
+        self.scenario_path = scenario_path
+        self.scenario = Scenario.load(scenario_path)
+        self.min_s = min_s
+
+    def run(self) -> dict:
+        sc = self.scenario
+        sim = Simulator(sc)
+        out: dict = {"scenario": str(self.scenario_path), "agvs": len(sc.agvs),
+                     "edge_servers": len(sc.edge_servers), "horizon_s": sc.horizon_s,
+                     "policies": {}, "counterfactual": {}}
+        for name in PlannerRegistry.names():
+            if name == "fixed" and any(a.plan_kb is None for a in sc.agvs):
+                continue
+            policy = PlannerRegistry.make(name, sc)
+            cpu, n = _cpu_per_call(lambda: sim.run(policy), self.min_s)
+            res = sim.run(policy)
+            out["policies"][name] = {"cpu_ms_per_episode": cpu * 1e3,
+                                     "episodes_per_s": 1.0 / cpu, "episodes_timed": n,
+                                     "decisions_per_episode": res.decisions}
+        replay = CounterfactualReplay(sim)
+        for name in ("greedy", "cooperative"):
+            policy = PlannerRegistry.make(name, sc)
+            plain, _ = _cpu_per_call(lambda: sim.run(policy), self.min_s)
+
+            def difference_rewards() -> list[float]:
+                return replay.difference_rewards(sim.run(policy, record=True))
+
+            diff, _ = _cpu_per_call(difference_rewards, self.min_s)
+            episode = sim.run(policy, record=True)
+            requests = episode.trace.requests
+
+            def from_scratch() -> None:
+                for m in range(len(sc.agvs)):
+                    sim.resume(None, requests, m, "scratch")
+
+            scratch, _ = _cpu_per_call(from_scratch, self.min_s)
+            out["counterfactual"][name] = {
+                "plain_episode_ms": plain * 1e3,
+                "difference_reward_episode_ms": diff * 1e3,
+                "ratio_to_plain": diff / plain,
+                "replays": len(sc.agvs),
+                "agvs_deviating": len(episode.trace.snapshots),
+                "replays_from_scratch_ms": scratch * 1e3,
+                "snapshot_saving": scratch / max(diff - plain, 1e-12),
+            }
+        return out

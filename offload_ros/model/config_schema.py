@@ -1,0 +1,55 @@
+"""One dataclass per component is the single source of its defaults and docs: this turns it
+into command-line flags and into ``ros__parameters`` YAML."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+
+class ConfigSchema:
+    """Reads a component's dataclass fields (default, ``help`` and ``unit`` metadata)."""
+
+    def __init__(self, cls: type) -> None:
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls!r} is not a dataclass")
+        self.cls = cls
+
+    def fields(self) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(self.cls)
+                if f.default is not dataclasses.MISSING and f.init]
+
+    def add_arguments(self, parser: argparse.ArgumentParser, *, prefix: str = "",
+                      rename: dict[str, str] | None = None) -> None:
+        """Add ``--name`` per field (``--prefix-name`` with a prefix), typed by its default."""
+        rename = rename or {}
+        for f in self.fields():
+            flag = "--" + prefix + rename.get(f.name, f.name).replace("_", "-")
+            unit = f.metadata.get("unit")
+            help_ = f.metadata.get("help", "") + (f" [{unit}]" if unit else "") + \
+                f" (default: {f.default})"
+            parser.add_argument(flag, dest=prefix.replace("-", "_") + f.name,
+                                type=type(f.default), default=f.default, help=help_,
+                                metavar=f.name.upper())
+
+    def from_namespace(self, ns: argparse.Namespace, *, prefix: str = "") -> Any:
+        values = {f.name: getattr(ns, prefix.replace("-", "_") + f.name) for f in self.fields()}
+        return self.cls(**values)
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields()}
+
+    def describe(self) -> dict[str, str]:
+        return {f.name: f.metadata.get("help", "") for f in self.fields()}
+
+    @staticmethod
+    def ros_parameters(nodes: dict[str, list[type]]) -> dict[str, Any]:
+        """``{node: {"ros__parameters": {...}}}`` from the defaults of each node's dataclasses."""
+        out: dict[str, Any] = {}
+        for node, classes in nodes.items():
+            params: dict[str, Any] = {}
+            for cls in classes:
+                params.update(ConfigSchema(cls).defaults())
+            out[node] = {"ros__parameters": params}
+        return out

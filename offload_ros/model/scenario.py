@@ -1,0 +1,203 @@
+"""A factory scenario: edge servers, AGVs with cyclic routes, a horizon."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from offload_ros.model.agv import Agv
+from offload_ros.model.edge_server import EdgeServer
+from offload_ros.model.errors import ModelError
+
+METRICS = ("manhattan", "euclidean")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The simulator's contract (DESIGN.md, "The cyclic offloading model").
+
+    Construction validates the whole scenario and raises :class:`ModelError` naming the field;
+    :meth:`load` does the same for a YAML file and adds the file and line.
+    """
+
+    edge_servers: tuple[EdgeServer, ...] = field(
+        metadata={"kind": "edge_servers", "help": "the edge servers"})
+    agvs: tuple[Agv, ...] = field(metadata={"kind": "agvs", "help": "the AGVs, in tie-break order"})
+    name: str = field(default="scenario", metadata={"kind": "id", "help": "scenario name"})
+    horizon_s: float = field(
+        default=3600.0,
+        metadata={"kind": "number", "check": "positive", "unit": "s",
+                  "help": "T_total: nothing happens after it"})
+    metric: str = field(
+        default="manhattan",
+        metadata={"kind": "choice", "choices": METRICS,
+                  "help": "distance between positions (metres)"})
+    speed_mps: float = field(
+        default=5.0,
+        metadata={"kind": "number", "check": "positive", "unit": "m/s",
+                  "help": "default AGV speed"})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edge_servers", tuple(self.edge_servers))
+        object.__setattr__(self, "agvs", tuple(self.agvs))
+        problems = self.problems()
+        if problems:
+            path, message = problems[0]
+            raise ModelError(message, field=path,
+                             problems=[(p, None, m) for p, m in problems])
+
+    # ------------------------------------------------------------------ validation
+    def problems(self) -> list[tuple[str, str]]:
+        """Every domain problem as ``(field path, message)``; empty when valid."""
+        out: list[tuple[str, str]] = []
+        out += _range_problems(self, "")
+        if self.metric not in METRICS:
+            out.append(("metric", f"must be one of {', '.join(METRICS)}, not {self.metric!r}"))
+        if not self.edge_servers:
+            out.append(("edge_servers", "must list at least one edge server"))
+        if not self.agvs:
+            out.append(("agvs", "must list at least one AGV"))
+        seen: dict[str, int] = {}
+        for i, es in enumerate(self.edge_servers):
+            out += _range_problems(es, f"edge_servers[{i}].")
+            if es.id in seen:
+                out.append((f"edge_servers[{i}].id",
+                            f"duplicate edge server id {es.id!r} (also edge_servers[{seen[es.id]}])"))
+            seen.setdefault(es.id, i)
+        known = ", ".join(sorted(seen)) or "none"
+        seen_agv: dict[str, int] = {}
+        for i, agv in enumerate(self.agvs):
+            out += _range_problems(agv, f"agvs[{i}].")
+            if agv.id in seen_agv:
+                out.append((f"agvs[{i}].id",
+                            f"duplicate AGV id {agv.id!r} (also agvs[{seen_agv[agv.id]}])"))
+            seen_agv.setdefault(agv.id, i)
+            if not agv.route:
+                out.append((f"agvs[{i}].route", "must name at least one edge server"))
+            for k, es_id in enumerate(agv.route):
+                if es_id not in seen:
+                    out.append((f"agvs[{i}].route[{k}]",
+                                f"unknown edge server {es_id!r} (known: {known})"))
+            if agv.plan_kb is not None and len(agv.plan_kb) != len(agv.route):
+                out.append((f"agvs[{i}].plan_kb",
+                            f"has {len(agv.plan_kb)} amounts but the route has "
+                            f"{len(agv.route)} stops"))
+        return out
+
+    # ------------------------------------------------------------------ geometry
+    def distance(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        """Distance in metres between two positions under the scenario's metric."""
+        dx, dy = a[0] - b[0], a[1] - b[1]
+        if self.metric == "manhattan":
+            return abs(dx) + abs(dy)
+        return math.hypot(dx, dy)
+
+    def es_index(self, es_id: str) -> int:
+        for i, es in enumerate(self.edge_servers):
+            if es.id == es_id:
+                return i
+        raise ModelError(f"unknown edge server {es_id!r}", field="edge_servers")
+
+    def agv_index(self, agv_id: str) -> int:
+        for i, agv in enumerate(self.agvs):
+            if agv.id == agv_id:
+                return i
+        raise ModelError(f"unknown AGV {agv_id!r}", field="agvs")
+
+    def speed_of(self, agv: Agv) -> float:
+        return agv.speed_mps if agv.speed_mps is not None else self.speed_mps
+
+    def route_positions(self, agv: Agv) -> list[tuple[float, float]]:
+        """Start, every stop, and back to start: the closed path of one cycle."""
+        by_id = {es.id: es.position for es in self.edge_servers}
+        return [agv.start] + [by_id[e] for e in agv.route] + [agv.start]
+
+    def leg_times(self, agv: Agv) -> list[float]:
+        """Driving time of each leg of one cycle: start→stop 0, …, last stop→start."""
+        pts = self.route_positions(agv)
+        v = self.speed_of(agv)
+        return [self.distance(pts[k], pts[k + 1]) / v for k in range(len(pts) - 1)]
+
+    def cycle_time(self, agv: Agv) -> float:
+        """Time of one cycle without waiting (MCOO eq. 4 with t_wait = t_on = t_off = 0)."""
+        return sum(self.leg_times(agv))
+
+    def sharing(self) -> dict[str, tuple[str, ...]]:
+        """For each edge server, the AGVs whose routes visit it (in file order)."""
+        return {es.id: tuple(a.id for a in self.agvs if es.id in a.route)
+                for es in self.edge_servers}
+
+    # ------------------------------------------------------------------ I/O
+    @classmethod
+    def load(cls, path: str | Path) -> "Scenario":
+        """Read and validate a scenario YAML file (errors name file, line and field)."""
+        from offload_ros.model.scenario_loader import ScenarioLoader
+        return ScenarioLoader().load(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(obj: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for f in fields(obj):
+                value = getattr(obj, f.name)
+                if value is None:
+                    continue
+                if isinstance(value, tuple):
+                    value = [_plain(v) for v in value]
+                out[f.name] = _plain(value)
+            return out
+        return {
+            "name": self.name, "horizon_s": _plain(self.horizon_s), "metric": self.metric,
+            "speed_mps": _plain(self.speed_mps),
+            "edge_servers": [clean(es) for es in self.edge_servers],
+            "agvs": [clean(a) for a in self.agvs],
+        }
+
+    def to_yaml(self) -> str:
+        """YAML in the layout of ``config/scenarios/`` (one flow mapping per ES and AGV)."""
+        d = self.to_dict()
+        lines = [f"name: {d['name']}", f"horizon_s: {d['horizon_s']}",
+                 f"metric: {d['metric']}", f"speed_mps: {d['speed_mps']}", "edge_servers:"]
+        lines += [f"  - {_flow(es)}" for es in d["edge_servers"]]
+        lines.append("agvs:")
+        lines += [f"  - {_flow(a)}" for a in d["agvs"]]
+        return "\n".join(lines) + "\n"
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _flow(d: dict[str, Any]) -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, list):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        if isinstance(v, float):
+            return repr(round(v, 6))
+        return str(v)
+    return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in d.items()) + "}"
+
+
+def _range_problems(obj: Any, prefix: str) -> list[tuple[str, str]]:
+    """Range checks declared in the dataclass metadata (``check``)."""
+    out = []
+    for f in fields(obj):
+        check = f.metadata.get("check")
+        value = getattr(obj, f.name)
+        if check is None or value is None:
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        for k, v in enumerate(values):
+            where = f"{prefix}{f.name}" + (f"[{k}]" if isinstance(value, tuple) else "")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                out.append((where, f"must be a finite number, not {v!r}"))
+            elif check == "positive" and v <= 0:
+                out.append((where, f"must be > 0, got {v:g}"))
+            elif check == "nonnegative" and v < 0:
+                out.append((where, f"must be >= 0, got {v:g}"))
+    return out

@@ -1,0 +1,332 @@
+"""The event-driven fleet simulator: DESIGN.md rules 1-6, exactly and deterministically.
+
+Fluid model: work is a real number of kB. Each AGV has exactly one pending event at a time
+(an arrival, a cycle start, or — at the head of a door queue — its release), so the heap holds
+``(time, kind, agv)`` with ``kind`` 0 = door release, 1 = cycle start, 2 = arrival: popping it
+gives rule 5's order (releases, then cycle starts, then arrivals; ties by file order). An
+event created at the instant being processed (a zero-length drive) runs in that same order.
+Servers are advanced lazily to the time of the next event that touches them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.sim.default_plan import DefaultPlan
+from offload_ros.sim.errors import SimError
+from offload_ros.sim.observation import Observation
+from offload_ros.sim.pheromone import Pheromone
+from offload_ros.sim.sim_result import AgvResult, EsResult, SimResult
+
+RELEASE, CYCLE_START, ARRIVAL = 0, 1, 2
+_DEVIATION_KB = 1e-9
+
+
+class Policy(Protocol):
+    """Anything that names an amount at a non-last stop.
+
+    ``decide(obs)`` returns kB (clipped to ``[0, obs.remaining_kb]``). A policy whose answer
+    depends only on (AGV, stop) may set ``static_amounts[agv][stop]``, and one that always
+    asks for ``obs.plan_kb`` may set ``static_amounts = "plan"``; the simulator then builds no
+    observation (greedy, fixed and balanced do this).
+    """
+
+    name: str
+
+    def decide(self, obs: Observation) -> float: ...
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Simulator knobs that are not part of the scenario."""
+
+    pheromone_ttl_s: float = field(default=900.0, metadata={
+        "help": "how long a pheromone lies at an edge server", "unit": "s"})
+    pheromones_per_es: int = field(default=32, metadata={
+        "help": "most pheromones kept per edge server (oldest dropped), as the topic's QoS"})
+    conservation_tol: float = field(default=1e-6, metadata={
+        "help": "relative tolerance of the work-conservation check run after every episode"})
+
+
+@dataclass
+class Trace:
+    """What a recorded episode keeps for counterfactual replay and for learning."""
+
+    requests: list[list[float]]            # per AGV, each decision's (clipped) request
+    decisions: list[tuple]                 # (time, agv, stop, cycle, es, request, admitted, plan)
+    snapshots: dict[int, "_State"]         # per AGV, state before its first deviation
+
+
+class _State:
+    """Everything that changes during an episode (copyable for counterfactual replay)."""
+
+    __slots__ = ("t_upd", "backlog", "processed", "queue", "phero", "stop", "remaining",
+                 "started", "returns", "wait_start", "wait_total", "waits", "delivered",
+                 "loaded", "ndec", "short", "heap")
+
+    def copy(self) -> "_State":
+        c = _State.__new__(_State)
+        for name in ("t_upd", "backlog", "processed", "stop", "remaining", "started",
+                     "returns", "wait_start", "wait_total", "waits", "delivered", "loaded",
+                     "ndec", "heap"):
+            setattr(c, name, list(getattr(self, name)))
+        c.queue = [list(q) for q in self.queue]
+        c.phero = [list(p) for p in self.phero]
+        c.short = [list(s) for s in self.short]
+        return c
+
+
+class Simulator:
+    """Runs episodes of one scenario. Build once, run many times (it precompiles routes,
+    driving times and every AGV's Algorithm 1 plan)."""
+
+    def __init__(self, scenario: Scenario, config: SimulatorConfig | None = None) -> None:
+        self.scenario = scenario
+        self.config = config or SimulatorConfig()
+        sc = scenario
+        self.agv_ids = tuple(a.id for a in sc.agvs)
+        self.es_ids = tuple(e.id for e in sc.edge_servers)
+        self.route = [[sc.es_index(e) for e in a.route] for a in sc.agvs]
+        self.legs = [sc.leg_times(a) for a in sc.agvs]
+        self.cycle = [sum(legs) for legs in self.legs]
+        # arrival offset of stop k from the cycle start: legs[0] + ... + legs[k]
+        self.reach = [[sum(legs[:k + 1]) for k in range(len(legs) - 1)] for legs in self.legs]
+        self.load = [a.load_kb for a in sc.agvs]
+        self.start_time = [a.start_time_s for a in sc.agvs]
+        self.rate = [e.rate_kb_per_s for e in sc.edge_servers]
+        self.cap = [e.capacity_kb for e in sc.edge_servers]
+        sharing = sc.sharing()
+        self.shared = [len(sharing[e]) > 1 for e in self.es_ids]
+        self.plan = [list(p) for p in DefaultPlan(sc).all()]
+        # what the plan still expects after stop k: sum(plan[k+1:]); the default request at
+        # stop k is what it carries beyond that, so a shortfall moves on to the next stop.
+        self.tail = [[sum(p[k + 1:]) for k in range(len(p))] for p in self.plan]
+
+    # ------------------------------------------------------------------ public API
+    def run(self, policy: Policy | Callable[[Observation], float], *, record: bool = False,
+            name: str | None = None) -> SimResult:
+        """One episode under ``policy`` (an object with ``decide`` or a plain callable).
+
+        With ``record=True`` the result's ``trace`` holds every decision and the snapshots that
+        :class:`~offload_ros.sim.counterfactual_replay.CounterfactualReplay` resumes from.
+        """
+        static = getattr(policy, "static_amounts", None)
+        decide = getattr(policy, "decide", None) or policy
+        label = name or getattr(policy, "name", None) or getattr(decide, "__name__", "policy")
+        if static is not None and static != "plan" and (len(static) != len(self.route) or any(
+                len(s) < len(r) - 1 for s, r in zip(static, self.route))):
+            raise SimError(f"policy {label!r}: static_amounts does not match the routes of "
+                           f"{self.scenario.name!r}")
+        trace = Trace([[] for _ in self.route], [], {}) if record else None
+        st = self._initial_state()
+        self._loop(st, decide if static is None else None, static, None, trace, label)
+        return self._result(st, label, trace)
+
+    def resume(self, snapshot: "_State | None", requests: Sequence[Sequence[float]], agent: int,
+               label: str) -> SimResult:
+        """Continue from ``snapshot`` (``None``: from the start) with ``agent`` on its default
+        plan and every other AGV repeating ``requests`` (its n-th request at its n-th decision;
+        its plan once they run out). Used by counterfactual replay."""
+        st = snapshot.copy() if snapshot is not None else self._initial_state()
+        self._loop(st, None, None, (agent, requests), None, label)
+        return self._result(st, label, None)
+
+    # ------------------------------------------------------------------ internals
+    def _initial_state(self) -> _State:
+        n, m = len(self.rate), len(self.route)
+        st = _State()
+        st.t_upd = [0.0] * n
+        st.backlog = [0.0] * n
+        st.processed = [0.0] * n
+        st.queue = [[] for _ in range(n)]
+        st.phero = [[] for _ in range(n)]
+        st.stop = [0] * m
+        st.remaining = [0.0] * m
+        st.started = [0] * m
+        st.returns = [0] * m
+        st.wait_start = [0.0] * m
+        st.wait_total = [0.0] * m
+        st.waits = [0] * m
+        st.delivered = [0.0] * m
+        st.loaded = [0.0] * m
+        st.ndec = [0] * m
+        st.short = [[] for _ in range(m)]
+        st.heap = [(self.start_time[k], CYCLE_START, k) for k in range(m)]
+        heapq.heapify(st.heap)
+        return st
+
+    def _loop(self, st: _State, decide: Callable | None, static: Any, replay: Any,
+              trace: Trace | None, label: str) -> None:
+        horizon = self.scenario.horizon_s
+        route, legs, load, tail = self.route, self.legs, self.load, self.tail
+        rate, cap, shared = self.rate, self.cap, self.shared
+        t_upd, backlog, processed = st.t_upd, st.backlog, st.processed
+        queue, phero = st.queue, st.phero
+        stop, remaining, delivered = st.stop, st.remaining, st.delivered
+        heap = st.heap
+        pop, push = heapq.heappop, heapq.heappush
+        ttl = self.config.pheromone_ttl_s
+        keep = self.config.pheromones_per_es
+        cf_agent, cf_requests = replay if replay is not None else (-1, None)
+
+        def advance(i: int, t: float) -> None:
+            dt = t - t_upd[i]
+            if dt <= 0.0:
+                return
+            t_upd[i] = t
+            work = rate[i] * dt
+            q = queue[i]
+            if q:  # full backlog; the head takes every kB that processing frees
+                processed[i] += work
+                h = q[0]
+                take = work if work < remaining[h] else remaining[h]
+                remaining[h] -= take
+                delivered[h] += take
+                backlog[i] += take - work
+            else:
+                b = backlog[i]
+                if work >= b:
+                    processed[i] += b
+                    backlog[i] = 0.0
+                else:
+                    processed[i] += work
+                    backlog[i] = b - work
+
+        while heap:
+            t, kind, m = heap[0]
+            if t > horizon:
+                break
+            pop(heap)
+            if kind == ARRIVAL:
+                k = stop[m]
+                r = route[m]
+                i = r[k]
+                advance(i, t)
+                free = 0.0 if queue[i] else cap[i] - backlog[i]
+                rem = remaining[m]
+                if k < len(r) - 1:
+                    plan = rem - tail[m][k]
+                    if plan < 0.0:
+                        plan = 0.0
+                    if m == cf_agent:
+                        a = plan
+                    elif cf_requests is not None:
+                        reqs = cf_requests[m]
+                        n = st.ndec[m]
+                        a = reqs[n] if n < len(reqs) else plan
+                    elif static is not None:
+                        a = plan if static == "plan" else static[m][k]
+                    else:
+                        ph = phero[i]
+                        if ph:
+                            ph[:] = [p for p in ph if p.expires_s > t]
+                            seen = tuple(p for p in ph if p.agv != m)
+                        else:
+                            seen = ()
+                        a = decide(Observation(
+                            m, self.agv_ids[m], t, st.started[m] - 1, k, len(r), rem, load[m],
+                            plan, i, self.es_ids[i], backlog[i], free, cap[i], rate[i] * 60.0,
+                            len(queue[i]), seen))
+                        try:
+                            a = float(a)
+                        except (TypeError, ValueError) as err:
+                            raise SimError(f"policy {label!r} answered {a!r} for "
+                                           f"{self.agv_ids[m]} at stop {k}: not a number") from err
+                        if math.isnan(a):
+                            raise SimError(f"policy {label!r} answered NaN for "
+                                           f"{self.agv_ids[m]} at stop {k}")
+                    a = 0.0 if a < 0.0 else (rem if a > rem else a)
+                    if trace is not None:
+                        if m not in trace.snapshots and abs(a - plan) > _DEVIATION_KB:
+                            snap = st.copy()
+                            heapq.heappush(snap.heap, (t, kind, m))
+                            trace.snapshots[m] = snap
+                        trace.requests[m].append(a)
+                    st.ndec[m] += 1
+                    adm = a if a < free else free
+                    if adm > 0.0:
+                        backlog[i] += adm
+                        remaining[m] = rem - adm
+                        delivered[m] += adm
+                    want = a if a < plan else plan
+                    if want - adm > _DEVIATION_KB and shared[i]:
+                        st.short[m].append((i, want - adm, k))
+                    if trace is not None:
+                        trace.decisions.append((t, m, k, st.started[m] - 1, i, a, adm, plan))
+                    stop[m] = k + 1
+                    push(heap, (t + legs[m][k + 1], ARRIVAL, m))
+                elif rem <= free:  # last stop, everything fits
+                    if rem > 0.0:
+                        backlog[i] += rem
+                        delivered[m] += rem
+                        remaining[m] = 0.0
+                    push(heap, (t + legs[m][-1], CYCLE_START, m))
+                else:  # last stop, it must wait at the door
+                    if free > 0.0:
+                        backlog[i] += free
+                        delivered[m] += free
+                        rem -= free
+                        remaining[m] = rem
+                    st.wait_start[m] = t
+                    st.waits[m] += 1
+                    if shared[i]:  # it lost capacity here too: the excess it waits with
+                        st.short[m].append((i, rem, k))
+                    wait = (sum(remaining[h] for h in queue[i]) + rem) / rate[i]
+                    back = t + wait + legs[m][-1]  # when it will be at its start again
+                    for j, short, kj in st.short[m]:
+                        need = short if short < rem else rem
+                        ph = phero[j]
+                        ph.append(Pheromone(m, self.agv_ids[m], j, t, need, wait, rate[i],
+                                            back + self.reach[m][kj], self.cycle[m], t + ttl))
+                        if len(ph) > keep:
+                            del ph[0]
+                    st.short[m] = []
+                    queue[i].append(m)
+                    if len(queue[i]) == 1:
+                        push(heap, (t + rem / rate[i], RELEASE, m))
+            elif kind == CYCLE_START:
+                if st.started[m]:
+                    st.returns[m] += 1
+                st.started[m] += 1
+                st.loaded[m] += load[m]
+                remaining[m] += load[m]
+                stop[m] = 0
+                st.short[m] = []
+                push(heap, (t + legs[m][0], ARRIVAL, m))
+            else:  # RELEASE: m is the head of its last stop's door queue
+                i = route[m][-1]
+                advance(i, t)
+                rest = remaining[m]
+                if rest != 0.0:  # rounding residue of t = start + rem / rate
+                    backlog[i] += rest
+                    delivered[m] += rest
+                    remaining[m] = 0.0
+                st.wait_total[m] += t - st.wait_start[m]
+                q = queue[i]
+                q.pop(0)
+                push(heap, (t + legs[m][-1], CYCLE_START, m))
+                if q:
+                    h = q[0]
+                    push(heap, (t + remaining[h] / rate[i], RELEASE, h))
+        for i in range(len(rate)):
+            advance(i, horizon)
+        for i, q in enumerate(queue):
+            for m in q:
+                st.wait_total[m] += horizon - st.wait_start[m]
+            phero[i][:] = [p for p in phero[i] if p.expires_s > horizon]
+
+    def _result(self, st: _State, label: str, trace: Trace | None) -> SimResult:
+        agvs = {aid: AgvResult(st.returns[m], st.wait_total[m], st.delivered[m], st.loaded[m],
+                               st.remaining[m], st.waits[m])
+                for m, aid in enumerate(self.agv_ids)}
+        ess = {eid: EsResult(st.processed[i], st.backlog[i], len(st.queue[i]), len(st.phero[i]))
+               for i, eid in enumerate(self.es_ids)}
+        result = SimResult(self.scenario.name, label, self.scenario.horizon_s, self.agv_ids,
+                           self.es_ids, agvs, ess, sum(st.ndec),
+                           sum(len(p) for p in st.phero), trace)
+        result.check_conservation(self.config.conservation_tol)
+        return result

@@ -1,0 +1,53 @@
+"""ament_python package; also installs with plain ``pip install .`` outside ROS."""
+
+import os
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "offload_ros"
+
+
+def tree(folder):
+    """data_files entries that install ``folder`` under share/offload_ros, keeping subfolders."""
+    entries = {}
+    for path in glob(os.path.join(folder, "**", "*"), recursive=True):
+        if os.path.isfile(path) and "__pycache__" not in path:
+            entries.setdefault(os.path.join("share", PACKAGE, os.path.dirname(path)), []).append(path)
+    return sorted(entries.items())
+
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(include=["offload_ros", "offload_ros.*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
+        ("share/" + PACKAGE, ["package.xml"]),
+        *tree("launch"),
+        *tree("config"),
+        *tree("models"),
+    ],
+    python_requires=">=3.10",
+    install_requires=[
+        "numpy>=1.24",
+        "PyYAML>=6.0",
+        "scipy>=1.10",
+        "matplotlib>=3.6",
+        "rich>=13",
+        "tqdm>=4.60",
+        "setuptools",
+    ],
+    extras_require={
+        # torch: install the pinned CPU build first (scripts/setup.sh, constraints.txt)
+        "learning": ["torch>=2.1"],
+        "test": ["pytest>=7", "hypothesis>=6.80"],
+    },
+    zip_safe=True,
+    maintainer="offload_ros maintainers",
+    maintainer_email="offload-ros@example.com",
+    description="Learned task offloading for factory AGV fleets and edge servers (MCOO, AMARL).",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+    entry_points={"console_scripts": ["offload-ros = offload_ros.cli:main"]},
+)
