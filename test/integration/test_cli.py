@@ -1,0 +1,118 @@
+"""The ``offload-ros`` command as users run it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from test.conftest import ROOT, SCENARIOS
+
+CONTRACT = {"processed_kb", "delivered_kb", "loaded_kb", "agvs", "edge_servers"}
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "offload_ros.cli", *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.mark.parametrize("policy", ["greedy", "fixed", "balanced", "cooperative"])
+def test_simulate_json_contract(policy):
+    out = run("simulate", str(SCENARIOS / "factory_5agv.yaml"), "--policy", policy, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert CONTRACT <= set(data)
+    assert set(data["agvs"]) == {f"agv{i}" for i in range(1, 6)}
+    for a in data["agvs"].values():
+        assert {"cycles", "wait_s", "delivered_kb"} <= set(a)
+    for e in data["edge_servers"].values():
+        assert {"processed_kb", "backlog_kb"} <= set(e)
+    assert data["delivered_kb"] == pytest.approx(
+        sum(e["processed_kb"] + e["backlog_kb"] for e in data["edge_servers"].values()))
+
+
+def test_simulate_shipped_name_and_table():
+    out = run("simulate", "congested_2agv", "--policy", "greedy")
+    assert out.returncode == 0, out.stderr
+    assert "congested_2agv" in out.stdout and "agv2" in out.stdout
+
+
+def test_bad_scenario_is_one_line_on_stderr_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((SCENARIOS / "factory_5agv.yaml").read_text().replace(
+        "route: [es1, es2, es3, es4]", "route: [es1, es2, es9, es4]"))
+    out = run("simulate", str(bad), "--policy", "greedy")
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"{bad}:18: agvs[0].route[2]: unknown edge server 'es9'" in lines[0]
+
+
+@pytest.mark.parametrize("args,words", [
+    (["simulate", "factory_5agv", "--policy", "nope"], "unknown policy 'nope'"),
+    (["simulate", "no_such_file.yaml"], "no such scenario file"),
+    (["experiment", "agv-count", "--seeds", "1"], "--seeds must be >= 2"),
+    (["simulate"], "the following arguments are required"),
+])
+def test_usage_errors_exit_2(args, words):
+    out = run(*args)
+    assert out.returncode == 2 and words in out.stderr
+
+
+def test_compare_writes_table_csv_and_png(tmp_path):
+    out = run("compare", "factory_5agv", "congested_4agv", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "flow bound" in out.stdout and "cooperative" in out.stdout
+    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert len((tmp_path / "compare.csv").read_text().splitlines()) == 1 + 2 * 3
+
+
+def test_scenario_random_is_deterministic_and_valid(tmp_path):
+    a = run("scenario", "random", "--agvs", "8", "--es", "6", "--seed", "3")
+    b = run("scenario", "random", "--agvs", "8", "--es", "6", "--seed", "3")
+    assert a.returncode == 0 and a.stdout == b.stdout
+    path = tmp_path / "r.yaml"
+    path.write_text(a.stdout)
+    check = run("scenario", "check", str(path), str(SCENARIOS / "factory_5agv.yaml"))
+    assert check.returncode == 0 and check.stdout.count(": ok") == 2
+    assert "8 AGVs, 6 edge servers" in check.stdout
+
+
+def test_scenario_check_lists_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nhorizon_s: -1\nedge_servers: []\nagvs: []\n")
+    out = run("scenario", "check", str(bad))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 3
+
+
+def test_experiment_small(tmp_path):
+    out = run("experiment", "es-rate", "--seeds", "2", "--policies", "greedy",
+              "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "es-rate.csv").exists() and (tmp_path / "es-rate.png").exists()
+
+
+def test_plan_bound_and_bench():
+    out = run("plan", "factory_5agv", "--agv", "agv2")
+    assert out.returncode == 0 and "scheme" in out.stdout and "agv2" in out.stdout
+    out = run("bound", "factory_5agv", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["processed_kb"] > 0
+    out = run("bench", "sim", "--min-seconds", "0.05", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data["policies"]) >= {"greedy", "balanced", "cooperative"}
+    assert data["counterfactual"]["greedy"]["replays"] == 5
+
+
+def test_installed_console_script_runs():
+    import shutil
+    exe = shutil.which("offload-ros") or os.path.join(os.path.dirname(sys.executable),
+                                                      "offload-ros")
+    if not os.path.exists(exe):
+        pytest.skip("offload-ros is not installed as a console script in this environment")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("offload-ros ")

@@ -1,0 +1,61 @@
+"""Statistics, comparisons, experiments and policy names."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from offload_ros.evaluation import (Comparison, EvaluationError, Experiment, ExperimentConfig,
+                                    PolicyFactory, Statistics)
+from offload_ros.model import Scenario
+from test.conftest import SCENARIOS
+
+
+def test_confidence_interval_matches_students_t():
+    s = Statistics.of([1.0, 2.0, 3.0, 4.0])
+    # mean 2.5, sd 1.29099, t(0.975, 3) = 3.18245: half-width 3.18245 * 1.29099 / 2
+    assert s.mean == 2.5 and s.n == 4
+    assert s.half_width == pytest.approx(3.182446 * 1.290994 / 2, rel=1e-5)
+
+
+def test_comparison_rows_table_csv_and_png(tmp_path):
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    rows = Comparison([sc], ["greedy", "cooperative"]).run()
+    assert [r.policy for r in rows] == ["greedy", "cooperative"]
+    assert all(0 < r.of_bound <= 1 for r in rows)
+    path = Comparison.write_csv(rows, tmp_path / "c.csv")
+    assert len(list(csv.DictReader(path.open()))) == 2
+    png = Comparison.plot(rows, tmp_path / "c.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
+    exp = Experiment("agv-count", ExperimentConfig(seeds=3, policies="greedy,balanced"))
+    calls = []
+    points, raw = exp.run(progress=lambda: calls.append(1))
+    assert len(calls) == exp.total() == 15 and len(raw) == 15
+    assert {p.policy for p in points} == {"greedy", "balanced", "flow bound"}
+    for x in (2, 4, 6, 8, 10):
+        bound = next(p for p in points if p.x == x and p.policy == "flow bound").stats.mean
+        greedy = next(p for p in points if p.x == x and p.policy == "greedy").stats.mean
+        assert 0 < greedy <= bound
+    summary, per_seed, png = exp.write(points, raw, tmp_path)
+    assert len(list(csv.DictReader(summary.open()))) == 15
+    assert png.exists() and per_seed.exists()
+
+
+def test_bad_experiment_requests():
+    with pytest.raises(EvaluationError, match="unknown experiment"):
+        Experiment("agv-speed")
+    with pytest.raises(EvaluationError, match="--seeds must be >= 2"):
+        Experiment("es-rate", ExperimentConfig(seeds=1))
+
+
+def test_policy_names_resolve_or_explain():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    assert PolicyFactory.make("greedy", sc).name == "greedy"
+    with pytest.raises(EvaluationError, match="unknown policy 'gready'"):
+        PolicyFactory.make("gready", sc)
+    with pytest.raises(EvaluationError, match="learned policies are not available yet"):
+        PolicyFactory.make("mcoo:models/x.pt", sc)
