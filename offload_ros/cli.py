@@ -200,6 +200,17 @@ class Cli:
                                   for n in names])
         con = self.console()
         con.print(t)
+        if len(exp.policies) > 1:
+            base = exp.policies[0]
+            d = Table(title=f"paired difference to {base} (same factories), mean ± 95% CI")
+            d.add_column(exp.kind.label)
+            for name in exp.policies[1:]:
+                d.add_column(f"{name} - {base}", justify="right")
+            for x in exp.kind.values:
+                cells = {p.policy: p.paired for p in points if p.x == x}
+                d.add_row(f"{x:g}", *[f"{cells[n].mean:+,.0f} ± {cells[n].half_width:,.0f}"
+                                      for n in exp.policies[1:]])
+            con.print(d)
         con.print(f"wrote {summary}, {per_seed} and {png}")
         return 0
 

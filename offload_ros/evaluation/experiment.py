@@ -56,6 +56,7 @@ class ExperimentPoint:
     x: float
     policy: str
     stats: Statistics
+    paired: Statistics      # policy minus the first policy, factory by factory
 
 
 class Experiment:
@@ -90,7 +91,9 @@ class Experiment:
                 raw.append(row)
                 if progress:
                     progress()
-        points = [ExperimentPoint(x, name, Statistics.of([r[name] for r in raw if r["x"] == x]))
+        base = self.policies[0]
+        points = [ExperimentPoint(x, name, Statistics.of([r[name] for r in raw if r["x"] == x]),
+                                  Statistics.of([r[name] - r[base] for r in raw if r["x"] == x]))
                   for x in self.kind.values for name in self.policies + [BOUND]]
         return points, raw
 
@@ -100,11 +103,15 @@ class Experiment:
         summary = out / f"{self.kind_name}.csv"
         with summary.open("w", newline="") as fh:
             w = csv.writer(fh)
+            base = self.policies[0]
             w.writerow(["experiment", "x", "policy", "n", "mean_kb_per_h", "ci95_low",
-                        "ci95_high"])
+                        "ci95_high", f"minus_{base}_mean", f"minus_{base}_ci95_low",
+                        f"minus_{base}_ci95_high"])
             for p in points:
                 w.writerow([self.kind_name, p.x, p.policy, p.stats.n, f"{p.stats.mean:.3f}",
-                            f"{p.stats.low:.3f}", f"{p.stats.high:.3f}"])
+                            f"{p.stats.low:.3f}", f"{p.stats.high:.3f}",
+                            f"{p.paired.mean:.3f}", f"{p.paired.low:.3f}",
+                            f"{p.paired.high:.3f}"])
         per_seed = out / f"{self.kind_name}_per_seed.csv"
         with per_seed.open("w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=list(raw[0]))

@@ -48,12 +48,13 @@ class SimBench:
                                      "episodes_per_s": 1.0 / cpu, "episodes_timed": n,
                                      "decisions_per_episode": res.decisions}
         replay = CounterfactualReplay(sim)
-        for name in ("greedy", "cooperative"):
+        for name in ("greedy", "cooperative", "random"):
             policy = PlannerRegistry.make(name, sc)
-            plain, _ = _cpu_per_call(lambda: sim.run(policy), self.min_s)
+            plain, _ = _cpu_per_call(lambda: sim.run(PlannerRegistry.make(name, sc)), self.min_s)
 
             def difference_rewards() -> list[float]:
-                return replay.difference_rewards(sim.run(policy, record=True))
+                episode = sim.run(PlannerRegistry.make(name, sc), record=True)
+                return replay.difference_rewards(episode)
 
             diff, _ = _cpu_per_call(difference_rewards, self.min_s)
             episode = sim.run(policy, record=True)

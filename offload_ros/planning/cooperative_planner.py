@@ -40,7 +40,7 @@ class CooperativePlannerConfig:
 
     max_yield_fraction: float = field(default=0.5, metadata={
         "help": "most of its own plan at a stop that an AGV gives up for others (0-1)"})
-    margin_s: float = field(default=0.0, metadata={
+    margin_s: float = field(default=30.0, metadata={
         "help": "yield beyond slack only if the coalition's waiting falls by more than this",
         "unit": "s"})
     min_need_kb: float = field(default=1.0, metadata={

@@ -10,6 +10,7 @@ from offload_ros.planning.cooperative_planner import CooperativePlanner
 from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.fixed_planner import FixedPlanner
 from offload_ros.planning.greedy_planner import GreedyPlanner
+from offload_ros.planning.random_planner import RandomPlanner
 
 
 class PlannerRegistry:
@@ -20,6 +21,7 @@ class PlannerRegistry:
         "fixed": FixedPlanner,
         "balanced": BalancedPlanner,
         "cooperative": CooperativePlanner,
+        "random": RandomPlanner,
     }
 
     @classmethod

@@ -240,21 +240,30 @@ class Simulator:
                             raise SimError(f"policy {label!r} answered NaN for "
                                            f"{self.agv_ids[m]} at stop {k}")
                     a = 0.0 if a < 0.0 else (rem if a > rem else a)
+                    adm = a if a < free else free
+                    want = a if a < plan else plan
+                    short = want - adm if shared[i] and want - adm > _DEVIATION_KB else 0.0
                     if trace is not None:
-                        if m not in trace.snapshots and abs(a - plan) > _DEVIATION_KB:
-                            snap = st.copy()
-                            heapq.heappush(snap.heap, (t, kind, m))
-                            trace.snapshots[m] = snap
+                        if m not in trace.snapshots:
+                            # the first decision whose effect differs from the plan's (what
+                            # is admitted, or the shortfall a pheromone would report): up to
+                            # here the episode with this AGV on its plan is the same one
+                            adm_p = plan if plan < free else free
+                            short_p = plan - adm_p if shared[i] and plan - adm_p > \
+                                _DEVIATION_KB else 0.0
+                            if abs(adm - adm_p) > _DEVIATION_KB or \
+                                    abs(short - short_p) > _DEVIATION_KB:
+                                snap = st.copy()
+                                heapq.heappush(snap.heap, (t, kind, m))
+                                trace.snapshots[m] = snap
                         trace.requests[m].append(a)
                     st.ndec[m] += 1
-                    adm = a if a < free else free
                     if adm > 0.0:
                         backlog[i] += adm
                         remaining[m] = rem - adm
                         delivered[m] += adm
-                    want = a if a < plan else plan
-                    if want - adm > _DEVIATION_KB and shared[i]:
-                        st.short[m].append((i, want - adm, k))
+                    if short:
+                        st.short[m].append((i, short, k))
                     if trace is not None:
                         trace.decisions.append((t, m, k, st.started[m] - 1, i, a, adm, plan))
                     stop[m] = k + 1

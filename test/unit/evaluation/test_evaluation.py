@@ -40,6 +40,9 @@ def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
         bound = next(p for p in points if p.x == x and p.policy == "flow bound").stats.mean
         greedy = next(p for p in points if p.x == x and p.policy == "greedy").stats.mean
         assert 0 < greedy <= bound
+    for p in points:   # the paired difference is per factory, so it matches the raw rows
+        diffs = [r[p.policy] - r["greedy"] for r in raw if r["x"] == p.x]
+        assert p.paired.mean == pytest.approx(sum(diffs) / len(diffs))
     summary, per_seed, png = exp.write(points, raw, tmp_path)
     assert len(list(csv.DictReader(summary.open()))) == 15
     assert png.exists() and per_seed.exists()

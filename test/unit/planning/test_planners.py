@@ -75,3 +75,16 @@ def test_registry_knows_every_planner_and_rejects_others():
         assert PlannerRegistry.make(name, sc).name == name
     with pytest.raises(PlanningError, match="unknown planner 'gredy'"):
         PlannerRegistry.make("gredy", sc)
+
+
+def test_random_planner_is_seeded_and_asks_within_what_it_carries():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    sim = Simulator(sc)
+    a = sim.run(PlannerRegistry.make("random", sc), record=True)
+    b = sim.run(PlannerRegistry.make("random", sc), record=True)
+    assert a.trace.requests == b.trace.requests
+    from offload_ros.planning import RandomPlanner
+    c = sim.run(RandomPlanner(sc, seed=1), record=True)
+    assert c.trace.requests != a.trace.requests
+    for t, m, k, cycle, es, request, adm, plan in a.trace.decisions:
+        assert 0 <= adm <= request
