@@ -48,6 +48,5 @@ setup(
     maintainer_email="offload-ros@example.com",
     description="Learned task offloading for factory AGV fleets and edge servers (MCOO, AMARL).",
     license="Apache-2.0",
-    tests_require=["pytest"],
     entry_points={"console_scripts": ["offload-ros = offload_ros.cli:main"]},
 )

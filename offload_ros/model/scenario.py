@@ -59,25 +59,15 @@ class Scenario:
             out.append(("edge_servers", "must list at least one edge server"))
         if not self.agvs:
             out.append(("agvs", "must list at least one AGV"))
-        seen: dict[str, int] = {}
-        for i, es in enumerate(self.edge_servers):
-            out += _range_problems(es, f"edge_servers[{i}].")
-            if es.id in seen:
-                out.append((f"edge_servers[{i}].id",
-                            f"duplicate edge server id {es.id!r} (also edge_servers[{seen[es.id]}])"))
-            seen.setdefault(es.id, i)
-        known = ", ".join(sorted(seen)) or "none"
-        seen_agv: dict[str, int] = {}
+        out += _item_problems(self.edge_servers, "edge_servers", "edge server")
+        out += _item_problems(self.agvs, "agvs", "AGV")
+        known_ids = {es.id for es in self.edge_servers}
+        known = ", ".join(sorted(known_ids)) or "none"
         for i, agv in enumerate(self.agvs):
-            out += _range_problems(agv, f"agvs[{i}].")
-            if agv.id in seen_agv:
-                out.append((f"agvs[{i}].id",
-                            f"duplicate AGV id {agv.id!r} (also agvs[{seen_agv[agv.id]}])"))
-            seen_agv.setdefault(agv.id, i)
             if not agv.route:
                 out.append((f"agvs[{i}].route", "must name at least one edge server"))
             for k, es_id in enumerate(agv.route):
-                if es_id not in seen:
+                if es_id not in known_ids:
                     out.append((f"agvs[{i}].route[{k}]",
                                 f"unknown edge server {es_id!r} (known: {known})"))
             if agv.plan_kb is not None and len(agv.plan_kb) != len(agv.route):
@@ -89,10 +79,7 @@ class Scenario:
     # ------------------------------------------------------------------ geometry
     def distance(self, a: tuple[float, float], b: tuple[float, float]) -> float:
         """Distance in metres between two positions under the scenario's metric."""
-        dx, dy = a[0] - b[0], a[1] - b[1]
-        if self.metric == "manhattan":
-            return abs(dx) + abs(dy)
-        return math.hypot(dx, dy)
+        return metric_distance(self.metric, a, b)
 
     def es_index(self, es_id: str) -> int:
         for i, es in enumerate(self.edge_servers):
@@ -165,6 +152,14 @@ class Scenario:
         return "\n".join(lines) + "\n"
 
 
+def metric_distance(metric: str, a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Manhattan or euclidean distance between two positions (metres)."""
+    dx, dy = a[0] - b[0], a[1] - b[1]
+    if metric == "manhattan":
+        return abs(dx) + abs(dy)
+    return math.hypot(dx, dy)
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, float) and v.is_integer():
         return int(v)
@@ -181,6 +176,19 @@ def _flow(d: dict[str, Any]) -> str:
             return repr(round(v, 6))
         return str(v)
     return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in d.items()) + "}"
+
+
+def _item_problems(items: tuple, name: str, kind: str) -> list[tuple[str, str]]:
+    """Range checks of every item, and ids that appear twice."""
+    out: list[tuple[str, str]] = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        out += _range_problems(item, f"{name}[{i}].")
+        if item.id in first:
+            out.append((f"{name}[{i}].id",
+                         f"duplicate {kind} id {item.id!r} (also {name}[{first[item.id]}])"))
+        first.setdefault(item.id, i)
+    return out
 
 
 def _range_problems(obj: Any, prefix: str) -> list[tuple[str, str]]:

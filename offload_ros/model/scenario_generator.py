@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from offload_ros.model.agv import Agv
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
-from offload_ros.model.scenario import Scenario
+from offload_ros.model.scenario import Scenario, metric_distance
 from offload_ros.model.seeding import Seeding
 
 PAPER_RATES = (50.0, 60.0, 70.0, 80.0, 90.0)
@@ -53,14 +54,15 @@ class ScenarioGenerator:
                              f"paper's set), got {self.rate_max:g}", field="rate_max")
         if not 0 < self.gap_min_m <= self.gap_max_m:
             raise ModelError("need 0 < gap_min_m <= gap_max_m", field="gap_min_m")
+        if self.metric not in ("manhattan", "euclidean"):
+            raise ModelError(f"must be manhattan or euclidean, not {self.metric!r}",
+                             field="metric")
         if self.grid_m <= 0 or self.speed_mps <= 0 or self.horizon_s <= 0:
             raise ModelError("grid_m, speed_mps and horizon_s must be > 0", field="grid_m")
 
     def generate(self, seed: int) -> Scenario:
         rng = Seeding.rng(seed, "scenario-generator")
-        probe = Scenario(edge_servers=(EdgeServer("p", (0.0, 0.0), 1.0, 1.0),),
-                         agvs=(Agv("p", (0.0, 0.0), ("p",), 1.0),), metric=self.metric)
-        dist = probe.distance
+        dist = functools.partial(metric_distance, self.metric)
         positions = self._place_servers(rng, dist)
         rates = [r for r in PAPER_RATES if r <= self.rate_max]
         servers = tuple(
