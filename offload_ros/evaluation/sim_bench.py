@@ -43,13 +43,12 @@ class SimBench:
                 continue
             policy = PlannerRegistry.make(name, sc)
             cpu, n = _cpu_per_call(lambda: sim.run(policy), self.min_s)
-            res = sim.run(policy)
+            res = sim.run(PlannerRegistry.make(name, sc))  # a fresh one: reproducible count
             out["policies"][name] = {"cpu_ms_per_episode": cpu * 1e3,
                                      "episodes_per_s": 1.0 / cpu, "episodes_timed": n,
                                      "decisions_per_episode": res.decisions}
         replay = CounterfactualReplay(sim)
         for name in ("greedy", "cooperative", "random"):
-            policy = PlannerRegistry.make(name, sc)
             plain, _ = _cpu_per_call(lambda: sim.run(PlannerRegistry.make(name, sc)), self.min_s)
 
             def difference_rewards() -> list[float]:
@@ -57,7 +56,7 @@ class SimBench:
                 return replay.difference_rewards(episode)
 
             diff, _ = _cpu_per_call(difference_rewards, self.min_s)
-            episode = sim.run(policy, record=True)
+            episode = sim.run(PlannerRegistry.make(name, sc), record=True)
             requests = episode.trace.requests
 
             def from_scratch() -> None:

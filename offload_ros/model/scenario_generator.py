@@ -10,7 +10,7 @@ import numpy as np
 from offload_ros.model.agv import Agv
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
-from offload_ros.model.scenario import Scenario, metric_distance
+from offload_ros.model.scenario import METRICS, Scenario, metric_distance
 from offload_ros.model.seeding import Seeding
 
 PAPER_RATES = (50.0, 60.0, 70.0, 80.0, 90.0)
@@ -54,8 +54,8 @@ class ScenarioGenerator:
                              f"paper's set), got {self.rate_max:g}", field="rate_max")
         if not 0 < self.gap_min_m <= self.gap_max_m:
             raise ModelError("need 0 < gap_min_m <= gap_max_m", field="gap_min_m")
-        if self.metric not in ("manhattan", "euclidean"):
-            raise ModelError(f"must be manhattan or euclidean, not {self.metric!r}",
+        if self.metric not in METRICS:
+            raise ModelError(f"must be one of {', '.join(METRICS)}, not {self.metric!r}",
                              field="metric")
         if self.grid_m <= 0 or self.speed_mps <= 0 or self.horizon_s <= 0:
             raise ModelError("grid_m, speed_mps and horizon_s must be > 0", field="grid_m")

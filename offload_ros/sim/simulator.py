@@ -58,7 +58,8 @@ class Trace:
 
     requests: list[list[float]]            # per AGV, each decision's (clipped) request
     decisions: list[tuple]                 # (time, agv, stop, cycle, es, request, admitted, plan)
-    snapshots: dict[int, "_State"]         # per AGV, state before its first deviation
+    snapshots: dict[int, "_State"]         # per AGV, state before its first deviation in
+                                           # effect (admitted amount or reported shortfall)
 
 
 class _State:
@@ -101,10 +102,9 @@ class Simulator:
         self.cap = [e.capacity_kb for e in sc.edge_servers]
         sharing = sc.sharing()
         self.shared = [len(sharing[e]) > 1 for e in self.es_ids]
-        self.plan = [list(p) for p in DefaultPlan(sc).all()]
-        # what the plan still expects after stop k: sum(plan[k+1:]); the default request at
-        # stop k is what it carries beyond that, so a shortfall moves on to the next stop.
-        self.tail = [[sum(p[k + 1:]) for k in range(len(p))] for p in self.plan]
+        # what the Algorithm 1 plan still expects after stop k: sum(plan[k+1:]); the default
+        # request at stop k is what it carries beyond that, so a shortfall moves on.
+        self.tail = [[sum(p[k + 1:]) for k in range(len(p))] for p in DefaultPlan(sc).all()]
 
     # ------------------------------------------------------------------ public API
     def run(self, policy: Policy | Callable[[Observation], float], *, record: bool = False,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from offload_ros.model import ScenarioGenerator, Seeding
 from offload_ros.planning import FlowBound, PlannerRegistry
-from offload_ros.sim import Simulator
+from offload_ros.sim import SimError, Simulator
+from offload_ros.sim.sim_result import EsResult
 
 
 class RandomFraction:
@@ -58,12 +60,8 @@ def test_work_is_conserved_and_bounded(sc, policy, seed):
     assert res.processed_kb <= FlowBound(sc).solve().processed_kb + tol
 
 
-def test_conservation_is_checked_after_every_episode(load_text):
+def test_conservation_is_checked_after_every_episode():
     """A broken result is refused, not reported (the check is not decorative)."""
-    import pytest
-    from offload_ros.sim import SimError
-    from offload_ros.sim.sim_result import EsResult
-
     sc = ScenarioGenerator(agvs=3, es=3).generate(1)
     res = Simulator(sc).run(PlannerRegistry.make("greedy", sc))
     es_id = sc.edge_servers[0].id
