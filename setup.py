@@ -12,7 +12,7 @@ def tree(folder):
     """data_files entries that install ``folder`` under share/offload_ros, keeping subfolders."""
     entries = {}
     for path in glob(os.path.join(folder, "**", "*"), recursive=True):
-        if os.path.isfile(path) and "__pycache__" not in path:
+        if os.path.isfile(path) and "__pycache__" not in path and "tensorboard" not in path:
             entries.setdefault(os.path.join("share", PACKAGE, os.path.dirname(path)), []).append(path)
     return sorted(entries.items())
 
@@ -36,11 +36,13 @@ setup(
         "matplotlib>=3.6",
         "rich>=13",
         "tqdm>=4.60",
+        "pettingzoo>=1.24",
+        "gymnasium>=0.29",
         "setuptools",
     ],
     extras_require={
         # torch: install the pinned CPU build first (scripts/setup.sh, constraints.txt)
-        "learning": ["torch>=2.1"],
+        "learning": ["torch>=2.1", "tensorboardX>=2.6"],
         "test": ["pytest>=7", "hypothesis>=6.80"],
     },
     zip_safe=True,

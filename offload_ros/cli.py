@@ -18,10 +18,14 @@ from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfig
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.evaluation.sim_bench import SimBench
+from offload_ros.evaluation.training_curves import TrainingCurves
+from offload_ros.learning.errors import LearningError
+from offload_ros.learning.training_config import TrainingConfig
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.errors import ModelError
 from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
+from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.model.scenario_generator import ScenarioGenerator
 from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
 from offload_ros.planning.errors import PlanningError
@@ -30,8 +34,8 @@ from offload_ros.sim.default_plan import DefaultPlan
 from offload_ros.sim.errors import SimError
 from offload_ros.sim.simulator import Simulator, SimulatorConfig
 
-USAGE_ERRORS = (ModelError, PlanningError, EvaluationError)
-DEFAULT_POLICIES = "greedy,balanced,cooperative"
+USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError)
+DEFAULT_POLICIES = "greedy,balanced,cooperative,mcoo,dqn,ac"
 
 #: The ROS parameters of each node, built from the components' dataclasses
 #: (``offload-ros config ros-params`` writes them; config/offload_ros.yaml is that output).
@@ -72,7 +76,11 @@ class Cli:
         c.set_defaults(run=self.compare)
 
         e = sub.add_parser("experiment", help="Fig. 5-7 shapes over random factories")
-        e.add_argument("kind", choices=list(KINDS))
+        e.add_argument("kind", choices=list(KINDS) + ["training-curves"],
+                       help="a sweep over held-out random factories, or training-curves "
+                       "(Fig. 4 shape, from MODELS/<algo>/training.csv)")
+        e.add_argument("--models", type=Path, help="training-curves: the models folder "
+                       "(default: the shipped models/)")
         ConfigSchema(ExperimentConfig).add_arguments(e)
         e.add_argument("--out", type=Path, default=Path("out/experiments"))
         e.set_defaults(run=self.experiment)
@@ -108,6 +116,19 @@ class Cli:
                         help="CPU time per measurement (default: 0.5)")
         bs.add_argument("--json", action="store_true")
         bs.set_defaults(run=self.bench_sim)
+
+        t = sub.add_parser("train", help="train a policy (mcoo, dqn, ac) on a factory family",
+                           description="Train a policy. Training factories come from the family "
+                           "(--scenarios and the random-factory knobs); validation uses other "
+                           "training seeds, never the evaluation ones. Writes policy.pt, "
+                           "training.csv and tensorboard/ under --out.")
+        ConfigSchema(TrainingConfig).add_arguments(t)
+        ConfigSchema(ScenarioFamily).add_arguments(t)
+        t.add_argument("--out", type=Path, help="output folder (default: out/train/ALGO)")
+        t.add_argument("--resume", type=Path, help="continue from this checkpoint (its "
+                       "factory family and weights; the budget is --minutes more)")
+        t.add_argument("--quiet", action="store_true", help="no progress bar")
+        t.set_defaults(run=self.train)
 
         cfg = sub.add_parser("config", help="configuration files")
         csub = cfg.add_subparsers(dest="config_command", required=True, metavar="WHAT")
@@ -179,6 +200,16 @@ class Cli:
         return 0
 
     def experiment(self, args: argparse.Namespace) -> int:
+        if args.kind == "training-curves":
+            curves = TrainingCurves(args.models or PackagePaths.share() / "models")
+            table, png = curves.write(args.out)
+            for algo, rows in curves.read().items():
+                print(f"{algo:5s} {rows[-1]['wall_s']:7.0f} s, {int(rows[-1]['episodes']):7d} "
+                      f"episodes: validation {rows[-1]['val_vs_greedy']:.4f} x greedy "
+                      f"(best {max(r['val_vs_greedy'] for r in rows):.4f}); 95% of its final "
+                      f"change after {TrainingCurves.time_to_final(rows):.0f} s")
+            print(f"wrote {table} and {png}")
+            return 0
         exp = Experiment(args.kind, ConfigSchema(ExperimentConfig).from_namespace(args))
         for name in exp.policies:  # fail before the long run, not in the middle of it
             PolicyFactory.make(name, ScenarioGenerator().generate(0))
@@ -212,6 +243,32 @@ class Cli:
                                       for n in exp.policies[1:]])
             con.print(d)
         con.print(f"wrote {summary}, {per_seed} and {png}")
+        return 0
+
+    def train(self, args: argparse.Namespace) -> int:
+        config = ConfigSchema(TrainingConfig).from_namespace(args)
+        family = ConfigSchema(ScenarioFamily).from_namespace(args)
+        resume = None
+        if args.resume:
+            from offload_ros.learning.checkpoint import Checkpoint
+            resume = Checkpoint.load(args.resume)
+            if resume.algo != config.algo:
+                raise LearningError(f"{args.resume}: a {resume.algo!r} checkpoint cannot resume "
+                                    f"--algo {config.algo}")
+            family = ScenarioFamily(**resume.family)
+        if not family.is_random:
+            family.files()  # a missing file is a usage error before any work
+        from offload_ros.learning.trainer_registry import TrainerRegistry
+        out = args.out or Path("out/train") / config.algo
+        trainer = TrainerRegistry.make(config, family, out, progress=not args.quiet,
+                                       resume=resume)
+        path = trainer.run()
+        from offload_ros.learning.checkpoint import Checkpoint
+        last = Checkpoint.load(path).curve[-1]
+        print(f"wrote {path} and {path.parent / 'training.csv'} (TensorBoard: "
+              f"{path.parent / 'tensorboard'}); {last['episodes']} episodes in "
+              f"{last['wall_s']:.0f} s; validation {last['val_kb_per_h']:,.0f} kB/h = "
+              f"{last['val_vs_greedy']:.4f} x greedy")
         return 0
 
     def scenario_random(self, args: argparse.Namespace) -> int:

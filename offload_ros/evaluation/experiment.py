@@ -35,6 +35,9 @@ KINDS: dict[str, ExperimentKind] = {
     "es-count": ExperimentKind(
         "edge servers per route", (4, 5, 6, 7),
         lambda x: ScenarioGenerator(agvs=5, es=8, route_min=int(x), route_max=int(x)), "Fig. 6"),
+    "congested": ExperimentKind(
+        "number of AGVs (congested: 6 ES)", (5, 6, 7, 8, 9, 10),
+        lambda x: ScenarioGenerator(agvs=int(x), es=6), "learning target"),
     "es-rate": ExperimentKind(
         "ES rate bound [kB/min]", (50, 60, 70, 80, 90),
         lambda x: ScenarioGenerator(agvs=5, es=6, rate_max=float(x)), "Fig. 7"),
@@ -46,8 +49,9 @@ class ExperimentConfig:
     """An experiment run."""
 
     seeds: int = field(default=200, metadata={"help": "held-out random factories per point"})
-    policies: str = field(default="greedy,balanced,cooperative",
-                          metadata={"help": "comma-separated policies"})
+    policies: str = field(default="greedy,balanced,cooperative,mcoo,dqn,ac",
+                          metadata={"help": "comma-separated policies (the first is the "
+                                    "reference of the paired differences)"})
     horizon_s: float = field(default=3600.0, metadata={"help": "horizon", "unit": "s"})
 
 

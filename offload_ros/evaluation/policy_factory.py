@@ -1,37 +1,78 @@
-"""Any policy by the name users type: a planner, or (once trained ones ship) a learned one."""
+"""Any policy by the name users type: a planner, or a trained one (``mcoo``, ``dqn``, ``ac``:
+the checkpoint shipped in ``models/<name>/policy.pt``; ``NAME:PATH``: that checkpoint)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.model.errors import ModelError
+from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.planner_registry import PlannerRegistry
-from offload_ros.evaluation.errors import EvaluationError
 
-LEARNED = ("mcoo", "amarl", "dqn", "ac")
+TRAINED = ("mcoo", "dqn", "ac")
+LEARNED = TRAINED + ("amarl",)
 
 
 class PolicyFactory:
-    """``PolicyFactory.make("balanced", scenario)``; learned names take ``NAME[:CHECKPOINT]``."""
+    """``PolicyFactory.make("balanced", scenario)``; learned names take ``NAME[:CHECKPOINT]``.
+    Checkpoints are read once per process (torch is imported only then)."""
+
+    _loaded: dict[tuple[str, float], object] = {}
 
     @staticmethod
     def names() -> tuple[str, ...]:
         return PlannerRegistry.names() + LEARNED
 
-    @staticmethod
-    def make(name: str, scenario: Scenario) -> object:
+    @classmethod
+    def checkpoint_path(cls, name: str) -> Path:
         algo, _, path = name.partition(":")
-        if algo in LEARNED:
-            where = Path(path) if path else Path("models") / algo
+        if path:
+            return Path(path)
+        try:
+            return PackagePaths.share() / "models" / algo / "policy.pt"
+        except ModelError as err:
+            raise EvaluationError(str(err)) from err
+
+    @classmethod
+    def make(cls, name: str, scenario: Scenario) -> object:
+        algo, _, _ = name.partition(":")
+        if algo == "amarl":
             raise EvaluationError(
-                f"policy {name!r}: learned policies are not available yet: this release "
-                f"ships no trainer and no checkpoint (looked for {where}); use one of the "
-                f"planners: {', '.join(PlannerRegistry.names())}")
+                "policy 'amarl' is the AIGC offloading policy (GMEL); it does not drive this "
+                "simulator and is not available yet")
+        if algo in TRAINED:
+            return cls._learned(name, algo, scenario)
         try:
             return PlannerRegistry.make(name, scenario)
         except PlanningError as err:
             if "unknown planner" in str(err):
                 raise EvaluationError(f"unknown policy {name!r} (known: "
-                                      f"{', '.join(PolicyFactory.names())})") from err
+                                      f"{', '.join(PolicyFactory.names())}, or NAME:CHECKPOINT "
+                                      f"for a trained one)") from err
             raise EvaluationError(str(err)) from err
+
+    @classmethod
+    def _learned(cls, name: str, algo: str, scenario: Scenario) -> object:
+        path = cls.checkpoint_path(name)
+        try:
+            key = (str(path.resolve()), path.stat().st_mtime)
+        except OSError as err:
+            raise EvaluationError(f"policy {name!r}: no checkpoint at {path} (train one with "
+                                  f"`offload-ros train --algo {algo}`)") from err
+        from offload_ros.learning.checkpoint import Checkpoint
+        from offload_ros.learning.errors import LearningError
+        from offload_ros.learning.learned_policy import LearnedPolicy
+        if key not in cls._loaded:
+            try:
+                ck = Checkpoint.load(path)
+            except LearningError as err:
+                raise EvaluationError(f"policy {name!r}: {err}") from err
+            if ck.algo != algo:
+                raise EvaluationError(f"policy {name!r}: {path} holds a {ck.algo!r} policy, "
+                                      f"not {algo!r}")
+            cls._loaded[key] = (ck, ck.network(ck.decider, path).numpy_layers())
+        ck, layers = cls._loaded[key]
+        return LearnedPolicy(scenario, ck, algo, layers)

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.planner_registry import PlannerRegistry
 from offload_ros.sim.counterfactual_replay import CounterfactualReplay
@@ -48,15 +49,18 @@ class SimBench:
                                      "episodes_per_s": 1.0 / cpu, "episodes_timed": n,
                                      "decisions_per_episode": res.decisions}
         replay = CounterfactualReplay(sim)
-        for name in ("greedy", "cooperative", "random"):
-            plain, _ = _cpu_per_call(lambda: sim.run(PlannerRegistry.make(name, sc)), self.min_s)
+        names = ["greedy", "cooperative", "random"]
+        if PolicyFactory.checkpoint_path("mcoo").is_file():
+            names.append("mcoo")  # the shipped trained policy: a network forward per decision
+        for name in names:
+            plain, _ = _cpu_per_call(lambda: sim.run(PolicyFactory.make(name, sc)), self.min_s)
 
             def difference_rewards() -> list[float]:
-                episode = sim.run(PlannerRegistry.make(name, sc), record=True)
+                episode = sim.run(PolicyFactory.make(name, sc), record=True)
                 return replay.difference_rewards(episode)
 
             diff, _ = _cpu_per_call(difference_rewards, self.min_s)
-            episode = sim.run(PlannerRegistry.make(name, sc), record=True)
+            episode = sim.run(PolicyFactory.make(name, sc), record=True)
             requests = episode.trace.requests
 
             def from_scratch() -> None:

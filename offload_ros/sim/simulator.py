@@ -6,6 +6,11 @@ Fluid model: work is a real number of kB. Each AGV has exactly one pending event
 gives rule 5's order (releases, then cycle starts, then arrivals; ties by file order). An
 event created at the instant being processed (a zero-length drive) runs in that same order.
 Servers are advanced lazily to the time of the next event that touches them.
+
+The loop is a generator: where a policy must decide it yields the :class:`Observation` and
+receives the amount, so :meth:`Simulator.run` (a callback policy) and
+:class:`~offload_ros.sim.episode.Episode` (a stepping API for environments and batched
+rollouts) share one implementation of the rules.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Generator, Protocol, Sequence
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.sim.default_plan import DefaultPlan
@@ -57,9 +62,15 @@ class Trace:
     """What a recorded episode keeps for counterfactual replay and for learning."""
 
     requests: list[list[float]]            # per AGV, each decision's (clipped) request
-    decisions: list[tuple]                 # (time, agv, stop, cycle, es, request, admitted, plan)
+    decisions: list[tuple]                 # (time, agv, stop, cycle, es, request, admitted,
+                                           #  plan, processed_kb: total processed at `time`)
     snapshots: dict[int, "_State"]         # per AGV, state before its first deviation in
                                            # effect (admitted amount or reported shortfall)
+    deviations: dict[int, int] = field(default_factory=dict)  # per AGV, that decision's
+                                                              # index among its own
+    per_decision: bool = False             # also keep a snapshot before every decision
+    decision_snapshots: dict[int, "_State"] = field(default_factory=dict)  # whose effect
+                                           # differs from the plan's, by index in decisions
 
 
 class _State:
@@ -123,17 +134,40 @@ class Simulator:
                            f"{self.scenario.name!r}")
         trace = Trace([[] for _ in self.route], [], {}) if record else None
         st = self._initial_state()
-        self._loop(st, decide if static is None else None, static, None, trace, label)
+        loop = self._loop(st, static, None, trace, label)
+        if static is None:
+            try:
+                obs = next(loop)
+                while True:
+                    obs = loop.send(decide(obs))
+            except StopIteration:
+                pass
+        else:
+            for _ in loop:  # a static policy is never asked
+                raise SimError(f"policy {label!r}: asked to decide without a decide method")
         return self._result(st, label, trace)
 
     def resume(self, snapshot: "_State | None", requests: Sequence[Sequence[float]], agent: int,
-               label: str) -> SimResult:
-        """Continue from ``snapshot`` (``None``: from the start) with ``agent`` on its default
-        plan and every other AGV repeating ``requests`` (its n-th request at its n-th decision;
-        its plan once they run out). Used by counterfactual replay."""
+               label: str, relative: bool = False) -> SimResult:
+        """Continue from ``snapshot`` (``None``: from the start) with ``agent`` (-1: none) on
+        its default plan and every other AGV repeating ``requests`` (its n-th request at its
+        n-th decision; its plan once they run out). Used by counterfactual replay.
+        ``relative``: requests are multiples of the plan at that decision (``inf``: all it
+        carries), so a replayed choice keeps its meaning when the AGV carries another amount.
+        """
         st = snapshot.copy() if snapshot is not None else self._initial_state()
-        self._loop(st, None, None, (agent, requests), None, label)
+        for _ in self._loop(st, None, (agent, requests, relative), None, label):
+            raise SimError("a counterfactual replay never asks a policy")  # pragma: no cover
         return self._result(st, label, None)
+
+    def processed_at(self, st: "_State", t: float) -> float:
+        """Total work processed by ``t`` (no later than the next event), without advancing."""
+        total = 0.0
+        for i, r in enumerate(self.rate):
+            work = r * (t - st.t_upd[i])
+            b = st.backlog[i]
+            total += st.processed[i] + (work if st.queue[i] or work < b else b)
+        return total
 
     # ------------------------------------------------------------------ internals
     def _initial_state(self) -> _State:
@@ -159,8 +193,8 @@ class Simulator:
         heapq.heapify(st.heap)
         return st
 
-    def _loop(self, st: _State, decide: Callable | None, static: Any, replay: Any,
-              trace: Trace | None, label: str) -> None:
+    def _loop(self, st: _State, static: Any, replay: Any, trace: Trace | None, label: str
+              ) -> Generator[Observation, float, None]:
         horizon = self.scenario.horizon_s
         route, legs, load, tail = self.route, self.legs, self.load, self.tail
         rate, cap, shared = self.rate, self.cap, self.shared
@@ -171,7 +205,7 @@ class Simulator:
         pop, push = heapq.heappop, heapq.heappush
         ttl = self.config.pheromone_ttl_s
         keep = self.config.pheromones_per_es
-        cf_agent, cf_requests = replay if replay is not None else (-1, None)
+        cf_agent, cf_requests, relative = replay if replay is not None else (-1, None, False)
 
         def advance(i: int, t: float) -> None:
             dt = t - t_upd[i]
@@ -217,7 +251,13 @@ class Simulator:
                     elif cf_requests is not None:
                         reqs = cf_requests[m]
                         n = st.ndec[m]
-                        a = reqs[n] if n < len(reqs) else plan
+                        if n >= len(reqs):
+                            a = plan
+                        elif relative:
+                            a = reqs[n]
+                            a = rem if a == math.inf else a * plan
+                        else:
+                            a = reqs[n]
                     elif static is not None:
                         a = plan if static == "plan" else static[m][k]
                     else:
@@ -227,10 +267,10 @@ class Simulator:
                             seen = tuple(p for p in ph if p.agv != m)
                         else:
                             seen = ()
-                        a = decide(Observation(
+                        a = yield Observation(
                             m, self.agv_ids[m], t, st.started[m] - 1, k, len(r), rem, load[m],
                             plan, i, self.es_ids[i], backlog[i], free, cap[i], rate[i] * 60.0,
-                            len(queue[i]), seen))
+                            len(queue[i]), seen)
                         try:
                             a = float(a)
                         except (TypeError, ValueError) as err:
@@ -244,10 +284,10 @@ class Simulator:
                     want = a if a < plan else plan
                     short = want - adm if shared[i] and want - adm > _DEVIATION_KB else 0.0
                     if trace is not None:
-                        if m not in trace.snapshots:
-                            # the first decision whose effect differs from the plan's (what
-                            # is admitted, or the shortfall a pheromone would report): up to
-                            # here the episode with this AGV on its plan is the same one
+                        if trace.per_decision or m not in trace.snapshots:
+                            # a decision whose effect differs from the plan's (what is
+                            # admitted, or the shortfall a pheromone would report): up to
+                            # here the episode with this choice on plan is the same one
                             adm_p = plan if plan < free else free
                             short_p = plan - adm_p if shared[i] and plan - adm_p > \
                                 _DEVIATION_KB else 0.0
@@ -255,7 +295,11 @@ class Simulator:
                                     abs(short - short_p) > _DEVIATION_KB:
                                 snap = st.copy()
                                 heapq.heappush(snap.heap, (t, kind, m))
-                                trace.snapshots[m] = snap
+                                if m not in trace.snapshots:
+                                    trace.snapshots[m] = snap
+                                    trace.deviations[m] = st.ndec[m]
+                                if trace.per_decision:
+                                    trace.decision_snapshots[len(trace.decisions)] = snap
                         trace.requests[m].append(a)
                     st.ndec[m] += 1
                     if adm > 0.0:
@@ -265,7 +309,8 @@ class Simulator:
                     if short:
                         st.short[m].append((i, short, k))
                     if trace is not None:
-                        trace.decisions.append((t, m, k, st.started[m] - 1, i, a, adm, plan))
+                        trace.decisions.append((t, m, k, st.started[m] - 1, i, a, adm, plan,
+                                                self.processed_at(st, t)))
                     stop[m] = k + 1
                     push(heap, (t + legs[m][k + 1], ARRIVAL, m))
                 elif rem <= free:  # last stop, everything fits

@@ -20,7 +20,8 @@ def run(*args, cwd=None):
                           capture_output=True, text=True, timeout=300, env=env)
 
 
-@pytest.mark.parametrize("policy", ["greedy", "fixed", "balanced", "cooperative"])
+@pytest.mark.parametrize("policy", ["greedy", "fixed", "balanced", "cooperative", "mcoo", "dqn",
+                                    "ac"])
 def test_simulate_json_contract(policy):
     out = run("simulate", str(SCENARIOS / "factory_5agv.yaml"), "--policy", policy, "--json")
     assert out.returncode == 0, out.stderr
@@ -116,3 +117,38 @@ def test_installed_console_script_runs():
         pytest.skip("offload-ros is not installed as a console script in this environment")
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("offload-ros ")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--algo", "ppo"], "algo: must be one of mcoo, dqn, ac"),
+    (["train", "--algo", "ac", "--scenarios", "no_such_factory"],
+     "no such scenario file or shipped scenario: no_such_factory"),
+    (["train", "--algo", "ac", "--lr", "-1"], "lr: must be > 0"),
+    (["train", "--algo", "ac", "--resume", "models/mcoo/policy.pt"],
+     "a 'mcoo' checkpoint cannot resume --algo ac"),
+    (["simulate", "congested_2agv", "--policy", "mcoo:README.md"],
+     "README.md: not a readable offload_ros checkpoint"),
+])
+def test_training_and_checkpoint_usage_errors_exit_2(args, message):
+    out = run(*args)
+    assert out.returncode == 2, out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_train_then_simulate_with_the_checkpoint(tmp_path):
+    out = run("train", "--algo", "ac", "--minutes", "0.03", "--eval-scenarios", "2",
+              "--agvs-min", "2", "--agvs-max", "2", "--out", str(tmp_path), "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "episodes in" in out.stdout and (tmp_path / "policy.pt").is_file()
+    sim = run("simulate", "congested_2agv", "--policy", f"ac:{tmp_path / 'policy.pt'}", "--json")
+    assert sim.returncode == 0, sim.stderr
+    assert json.loads(sim.stdout)["processed_kb"] > 0
+
+
+def test_training_curves_from_the_shipped_models(tmp_path):
+    out = run("experiment", "training-curves", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "training-curves.png").stat().st_size > 0
+    rows = (tmp_path / "training-curves.csv").read_text().splitlines()
+    assert rows[0] == "algo,wall_s,episodes,val_kb_per_h,val_vs_greedy"
+    assert {r.split(",")[0] for r in rows[1:]} == {"mcoo", "dqn", "ac"}

@@ -60,5 +60,7 @@ def test_policy_names_resolve_or_explain():
     assert PolicyFactory.make("greedy", sc).name == "greedy"
     with pytest.raises(EvaluationError, match="unknown policy 'gready'"):
         PolicyFactory.make("gready", sc)
-    with pytest.raises(EvaluationError, match="learned policies are not available yet"):
+    with pytest.raises(EvaluationError, match="no checkpoint at models/x.pt"):
         PolicyFactory.make("mcoo:models/x.pt", sc)
+    with pytest.raises(EvaluationError, match="'amarl' is the AIGC offloading policy"):
+        PolicyFactory.make("amarl", sc)

@@ -86,5 +86,5 @@ def test_random_planner_is_seeded_and_asks_within_what_it_carries():
     from offload_ros.planning import RandomPlanner
     c = sim.run(RandomPlanner(sc, seed=1), record=True)
     assert c.trace.requests != a.trace.requests
-    for t, m, k, cycle, es, request, adm, plan in a.trace.decisions:
+    for t, m, k, cycle, es, request, adm, plan, _ in a.trace.decisions:
         assert 0 <= adm <= request

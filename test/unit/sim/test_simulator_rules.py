@@ -148,8 +148,8 @@ def test_rule_3_a_stop_admits_min_of_the_request_and_the_free_space(load_text, a
     sc = load_text(PARTIAL)
     res = Simulator(sc).run(Recorder(ask), record=True)
     (decision,) = res.trace.decisions
-    t, m, k, cycle, es, request, adm, plan = decision
-    assert (t, m, k, cycle, es) == (20, 0, 0, 0, 0)
+    t, m, k, cycle, es, request, adm, plan, processed = decision
+    assert (t, m, k, cycle, es, processed) == (20, 0, 0, 0, 0, 0.0)
     assert request == pytest.approx(min(max(ask, 0), 200))   # clipped to [0, remaining]
     assert adm == pytest.approx(admitted)
     # everything else goes to Y at t=40 (it has room): nothing waits

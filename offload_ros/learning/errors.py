@@ -1,0 +1,5 @@
+"""The learning layer's error type."""
+
+
+class LearningError(Exception):
+    """Bad training configuration, or a checkpoint that cannot be used (names the file)."""

@@ -1,0 +1,76 @@
+"""The paper's AC baseline: independent synchronous actor-critic, one process.
+
+Every AGV runs the same actor (parameters shared, as in MCOO), but the critic sees only the
+decision's own features and the reward is the global one (eq. 19) unless told otherwise:
+no centralised critic, no difference reward, no asynchronous workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from offload_ros.learning.actor_critic_loss import ActorCriticLoss
+from offload_ros.learning.checkpoint import Checkpoint
+from offload_ros.learning.mlp_network import MlpNetwork
+from offload_ros.learning.policy_sampler import PolicySampler
+from offload_ros.learning.rollout import Rollout
+from offload_ros.learning.training_config import TrainingConfig
+from offload_ros.learning.training_run import TrainingRun
+from offload_ros.model.scenario_family import ScenarioFamily
+from offload_ros.model.seeding import Seeding
+from offload_ros.sim.action_set import ActionSet
+from offload_ros.sim.observation_features import ObservationFeatures
+
+
+class TrainAc:
+    def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path, *,
+                 progress: bool = True, resume: Checkpoint | None = None) -> None:
+        self.config = config.resolved()
+        self.family, self.out, self.progress, self.resume = family, Path(out), progress, resume
+
+    def run(self) -> Path:
+        cfg = self.config
+        Seeding.seed_global(cfg.seed)
+        actor = MlpNetwork(ObservationFeatures.SIZE, ActionSet.size(), cfg.hidden) \
+            .prefer(ActionSet.DEFAULT, cfg.default_logit)
+        critic = MlpNetwork(ObservationFeatures.SIZE, 1, cfg.hidden)
+        opt = torch.optim.Adam(list(actor.parameters()) + list(critic.parameters()), lr=cfg.lr)
+        if self.resume is not None:
+            actor.load_state_dict(self.resume.networks["actor"])
+            critic.load_state_dict(self.resume.networks["critic"])
+            if self.resume.optimizer:
+                opt.load_state_dict(self.resume.optimizer)
+        rollout = Rollout(self.family, cfg.seed, reward=cfg.reward,
+                          reward_scale_kb=cfg.reward_scale_kb)
+        sampler = PolicySampler(actor, Seeding.rng(cfg.seed, "ac", "actions"))
+        loss_fn = ActorCriticLoss(actor, critic, cfg.gamma, cfg.n_steps, cfg.entropy,
+                                  cfg.value_coef, centralised=False)
+        run = TrainingRun(cfg, self.family, self.out, self.progress, self.resume)
+        episodes = decisions = 0
+        ret = kbh = 0.0
+        try:
+            run.record(actor.numpy_layers(), 0, 0, 0.0, 0.0)
+            while not run.over():
+                batch = rollout.collect(sampler, cfg.episodes_per_update)
+                loss, _ = loss_fn(batch)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(list(actor.parameters()) +
+                                               list(critic.parameters()), 1.0)
+                opt.step()
+                episodes += batch.episodes
+                decisions += batch.decisions
+                ret = 0.9 * ret + 0.1 * batch.returns_per_episode() if episodes > batch.episodes \
+                    else batch.returns_per_episode()
+                k = sum(batch.processed_kb_per_h) / batch.episodes
+                kbh = 0.9 * kbh + 0.1 * k if episodes > batch.episodes else k
+                if run.due():
+                    run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
+                else:
+                    run.tick()
+            run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
+            return run.save({"actor": actor, "critic": critic}, "actor", opt.state_dict())
+        finally:
+            run.close()

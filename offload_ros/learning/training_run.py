@@ -1,0 +1,124 @@
+"""What every training run shares: the wall-clock budget, validation on held-back training
+factories (the training curve), the progress bar, TensorBoard and CSV logs, checkpoints."""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from offload_ros.learning.checkpoint import Checkpoint
+from offload_ros.learning.learned_policy import LearnedPolicy
+from offload_ros.learning.training_config import TrainingConfig
+from offload_ros.model.scenario_family import ScenarioFamily
+from offload_ros.planning.greedy_planner import GreedyPlanner
+from offload_ros.sim.simulator import Simulator
+
+CURVE_FIELDS = ("wall_s", "episodes", "decisions", "train_return", "train_kb_per_h",
+                "val_kb_per_h", "val_vs_greedy")
+
+
+class TrainingRun:
+    """Validation factories come from the family's training seeds (stream ``"validation"``),
+    never from the evaluation range; ``val_vs_greedy`` is the mean per-factory ratio of the
+    current greedy-in-the-network policy to the greedy planner."""
+
+    def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path,
+                 progress: bool = True, resume: Checkpoint | None = None) -> None:
+        self.config, self.family, self.out = config, family, Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.validation = [family.draw(config.seed, "validation", k)
+                           for k in range(config.eval_scenarios)]
+        self.sims = [Simulator(sc) for sc in self.validation]
+        self.greedy = np.array([sim.run(GreedyPlanner(sc)).processed_kb_per_h
+                                for sim, sc in zip(self.sims, self.validation)])
+        self.curve: list[dict[str, float]] = list(resume.curve) if resume else []
+        last = self.curve[-1] if self.curve else {}
+        self.wall0 = float(last.get("wall_s", 0.0))
+        self.episodes0 = int(last.get("episodes", 0))
+        self.decisions0 = int(last.get("decisions", 0))
+        self.start = time.monotonic()
+        self.deadline = self.start + config.minutes * 60.0
+        self.next_eval = self.start
+        self._writer = None
+        self._bar = None
+        if progress:
+            from tqdm import tqdm
+            self._bar = tqdm(total=int(config.minutes * 60), unit="s", desc=f"train {config.algo}",
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s "
+                                        "[{elapsed}<{remaining}{postfix}]")
+
+    # -------------------------------------------------------------- budget and logging
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.next_eval
+
+    def evaluate(self, layers) -> tuple[float, float]:
+        got = np.array([sim.run(LearnedPolicy(sc, None, self.config.algo, layers))
+                        .processed_kb_per_h for sim, sc in zip(self.sims, self.validation)])
+        return float(got.mean()), float((got / self.greedy).mean())
+
+    def record(self, layers, episodes: int, decisions: int, train_return: float,
+               train_kb_per_h: float) -> dict[str, float]:
+        """One training-curve point (validation of ``layers`` now)."""
+        val, ratio = self.evaluate(layers)
+        row = {"wall_s": round(self.wall0 + self.elapsed(), 2),
+               "episodes": self.episodes0 + episodes, "decisions": self.decisions0 + decisions,
+               "train_return": round(train_return, 4), "train_kb_per_h": round(train_kb_per_h, 1),
+               "val_kb_per_h": round(val, 1), "val_vs_greedy": round(ratio, 5)}
+        self.curve.append(row)
+        self.next_eval = time.monotonic() + self.config.eval_every_s
+        writer = self.writer()
+        for key in ("train_return", "train_kb_per_h", "val_kb_per_h", "val_vs_greedy"):
+            writer.add_scalar(f"{self.config.algo}/{key}", row[key], row["episodes"])
+        writer.flush()
+        self.tick(row)
+        return row
+
+    def tick(self, row: dict[str, float] | None = None) -> None:
+        if self._bar is None:
+            return
+        n = min(self._bar.total, int(self.elapsed()))
+        if row is None and n == self._bar.n:
+            return  # redraw at most once a second
+        self._bar.n = n
+        if row is not None:
+            self._bar.set_postfix({"episodes": row["episodes"], "return": row["train_return"],
+                                   "kB/h": row["train_kb_per_h"],
+                                   "val/greedy": f"{row['val_vs_greedy']:.4f}"}, refresh=False)
+        self._bar.refresh()
+
+    def writer(self):
+        if self._writer is None:
+            from tensorboardX import SummaryWriter
+            self._writer = SummaryWriter(str(self.out / "tensorboard"))
+        return self._writer
+
+    # -------------------------------------------------------------- artefacts
+    def save(self, networks: dict[str, Any], decider: str, optimizer: dict | None) -> Path:
+        packed = {role: Checkpoint.pack(net) for role, net in networks.items()}
+        ck = Checkpoint(self.config.algo, asdict(self.config), asdict(self.family),
+                        {r: p[0] for r, p in packed.items()}, {r: p[1] for r, p in packed.items()},
+                        decider, self.curve, optimizer)
+        path = ck.save(self.out / "policy.pt")
+        with (self.out / "training.csv").open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=CURVE_FIELDS)
+            w.writeheader()
+            w.writerows(self.curve)
+        return path
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.n = self._bar.total if self.over() else int(self.elapsed())
+            self._bar.close()
+        if self._writer is not None:
+            self._writer.close()
