@@ -15,7 +15,6 @@ from offload_ros.learning.checkpoint import Checkpoint
 from offload_ros.learning.learned_policy import LearnedPolicy
 from offload_ros.learning.training_config import TrainingConfig
 from offload_ros.model.scenario_family import ScenarioFamily
-from offload_ros.planning.greedy_planner import GreedyPlanner
 from offload_ros.sim.simulator import Simulator
 
 CURVE_FIELDS = ("wall_s", "episodes", "decisions", "train_return", "train_kb_per_h",
@@ -34,8 +33,9 @@ class TrainingRun:
         self.validation = [family.draw(config.seed, "validation", k)
                            for k in range(config.eval_scenarios)]
         self.sims = [Simulator(sc) for sc in self.validation]
-        self.greedy = np.array([sim.run(GreedyPlanner(sc)).processed_kb_per_h
-                                for sim, sc in zip(self.sims, self.validation)])
+        # greedy asks for all it carries (planning/ is a sibling layer, not imported here)
+        self.greedy = np.array([sim.run(lambda obs: obs.remaining_kb).processed_kb_per_h
+                                for sim in self.sims])
         self.curve: list[dict[str, float]] = list(resume.curve) if resume else []
         last = self.curve[-1] if self.curve else {}
         self.wall0 = float(last.get("wall_s", 0.0))

@@ -69,7 +69,7 @@ def test_compare_writes_table_csv_and_png(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "flow bound" in out.stdout and "cooperative" in out.stdout
     assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
-    assert len((tmp_path / "compare.csv").read_text().splitlines()) == 1 + 2 * 3
+    assert len((tmp_path / "compare.csv").read_text().splitlines()) == 1 + 2 * 6
 
 
 def test_scenario_random_is_deterministic_and_valid(tmp_path):
