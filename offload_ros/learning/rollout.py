@@ -43,6 +43,9 @@ class RolloutBatch:
     def returns_per_episode(self) -> float:
         return float(self.rewards.sum()) / max(1, self.episodes)
 
+    def mean_kb_per_h(self) -> float:
+        return sum(self.processed_kb_per_h) / max(1, self.episodes)
+
 
 class Rollout:
     """Draws training factories from ``family`` (seed stream ``(seed, "train", worker, n)``)

@@ -48,10 +48,8 @@ class TrainAc:
         loss_fn = ActorCriticLoss(actor, critic, cfg.gamma, cfg.n_steps, cfg.entropy,
                                   cfg.value_coef, centralised=False)
         run = TrainingRun(cfg, self.family, self.out, self.progress, self.resume)
-        episodes = decisions = 0
-        ret = kbh = 0.0
         try:
-            run.record(actor.numpy_layers(), 0, 0, 0.0, 0.0)
+            run.record(actor.numpy_layers())
             while not run.over():
                 batch = rollout.collect(sampler, cfg.episodes_per_update)
                 loss, _ = loss_fn(batch)
@@ -60,17 +58,10 @@ class TrainAc:
                 torch.nn.utils.clip_grad_norm_(list(actor.parameters()) +
                                                list(critic.parameters()), 1.0)
                 opt.step()
-                episodes += batch.episodes
-                decisions += batch.decisions
-                ret = 0.9 * ret + 0.1 * batch.returns_per_episode() if episodes > batch.episodes \
-                    else batch.returns_per_episode()
-                k = sum(batch.processed_kb_per_h) / batch.episodes
-                kbh = 0.9 * kbh + 0.1 * k if episodes > batch.episodes else k
-                if run.due():
-                    run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
-                else:
-                    run.tick()
-            run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
+                run.add(batch.episodes, batch.decisions, batch.returns_per_episode(),
+                        batch.mean_kb_per_h())
+                run.progress(actor.numpy_layers)
+            run.record(actor.numpy_layers())
             return run.save({"actor": actor, "critic": critic}, "actor", opt.state_dict())
         finally:
             run.close()

@@ -54,10 +54,9 @@ class TrainDqn:
             explore = rng.random(len(x)) < state["epsilon"]
             return np.where(explore, rng.integers(0, ActionSet.size(), len(x)), greedy)
 
-        episodes = decisions = updates = 0
-        ret = kbh = 0.0
+        updates = 0
         try:
-            run.record(q.numpy_layers(), 0, 0, 0.0, 0.0)
+            run.record(q.numpy_layers())
             while not run.over():
                 if self.resume is None:
                     state["epsilon"] = max(cfg.epsilon_end,
@@ -77,18 +76,10 @@ class TrainDqn:
                     updates += 1
                     if updates % cfg.target_every == 0:
                         target.load_state_dict(q.state_dict())
-                first = episodes == 0
-                episodes += batch.episodes
-                decisions += batch.decisions
-                r_ep = batch.returns_per_episode()
-                k = sum(batch.processed_kb_per_h) / batch.episodes
-                ret = r_ep if first else 0.9 * ret + 0.1 * r_ep
-                kbh = k if first else 0.9 * kbh + 0.1 * k
-                if run.due():
-                    run.record(q.numpy_layers(), episodes, decisions, ret, kbh)
-                else:
-                    run.tick()
-            run.record(q.numpy_layers(), episodes, decisions, ret, kbh)
+                run.add(batch.episodes, batch.decisions, batch.returns_per_episode(),
+                        batch.mean_kb_per_h())
+                run.progress(q.numpy_layers)
+            run.record(q.numpy_layers())
             return run.save({"q": q}, "q", opt.state_dict())
         finally:
             run.close()

@@ -69,7 +69,7 @@ def _worker(rank: int, cfg: TrainingConfig, family: ScenarioFamily, actor: MlpNe
             gp.grad = lp.grad
         optimizer.step()
         reports.put((batch.episodes, batch.decisions, batch.returns_per_episode(),
-                     sum(batch.processed_kb_per_h) / batch.episodes))
+                     batch.mean_kb_per_h()))
 
 
 class TrainMcoo:
@@ -97,38 +97,29 @@ class TrainMcoo:
         workers = [ctx.Process(target=_worker, args=(rank, cfg, self.family, actor, critic,
                                                      optimizer, stop, reports), daemon=True)
                    for rank in range(cfg.workers)]
-        episodes = decisions = 0
-        ret = kbh = 0.0
         try:
-            run.record(actor.numpy_layers(), 0, 0, 0.0, 0.0)
+            run.record(actor.numpy_layers())
             for w in workers:
                 w.start()
             while not run.over():
                 try:
-                    n, d, r, k = reports.get(timeout=0.5)
+                    report = reports.get(timeout=0.5)
                 except queue.Empty:
                     if not any(w.is_alive() for w in workers):
                         raise RuntimeError("every A3C worker died; see the messages above")
                     run.tick()
                     continue
-                first = episodes == 0
-                episodes, decisions = episodes + n, decisions + d
-                ret = r if first else 0.9 * ret + 0.1 * r
-                kbh = k if first else 0.9 * kbh + 0.1 * k
-                if run.due():
-                    run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
-                else:
-                    run.tick()
+                run.add(*report)
+                run.progress(actor.numpy_layers)
             stop.set()
             for w in workers:
                 w.join(timeout=30)
             while True:  # count what finished after the deadline, too
                 try:
-                    n, d, _, _ = reports.get_nowait()
+                    run.add(*reports.get_nowait())
                 except queue.Empty:
                     break
-                episodes, decisions = episodes + n, decisions + d
-            run.record(actor.numpy_layers(), episodes, decisions, ret, kbh)
+            run.record(actor.numpy_layers())
             return run.save({"actor": actor, "critic": critic}, "actor", optimizer.state_dict())
         finally:
             stop.set()

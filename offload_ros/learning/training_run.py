@@ -7,7 +7,7 @@ import csv
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,6 +41,8 @@ class TrainingRun:
         self.wall0 = float(last.get("wall_s", 0.0))
         self.episodes0 = int(last.get("episodes", 0))
         self.decisions0 = int(last.get("decisions", 0))
+        self.episodes = self.decisions = 0      # this run's, on top of the resumed curve's
+        self.train_return = self.train_kb_per_h = 0.0   # smoothed over batches
         self.start = time.monotonic()
         self.deadline = self.start + config.minutes * 60.0
         self.next_eval = self.start
@@ -67,13 +69,31 @@ class TrainingRun:
                         .processed_kb_per_h for sim, sc in zip(self.sims, self.validation)])
         return float(got.mean()), float((got / self.greedy).mean())
 
-    def record(self, layers, episodes: int, decisions: int, train_return: float,
-               train_kb_per_h: float) -> dict[str, float]:
+    def add(self, episodes: int, decisions: int, episode_return: float,
+            kb_per_h: float) -> None:
+        """Count a finished batch; its mean return and kB/h enter the smoothed figures."""
+        first = self.episodes == 0
+        self.episodes += episodes
+        self.decisions += decisions
+        self.train_return = episode_return if first else \
+            0.9 * self.train_return + 0.1 * episode_return
+        self.train_kb_per_h = kb_per_h if first else 0.9 * self.train_kb_per_h + 0.1 * kb_per_h
+
+    def progress(self, layers: Callable[[], list]) -> None:
+        """A curve point when one is due (``layers()`` read only then), else the bar."""
+        if self.due():
+            self.record(layers())
+        else:
+            self.tick()
+
+    def record(self, layers) -> dict[str, float]:
         """One training-curve point (validation of ``layers`` now)."""
         val, ratio = self.evaluate(layers)
         row = {"wall_s": round(self.wall0 + self.elapsed(), 2),
-               "episodes": self.episodes0 + episodes, "decisions": self.decisions0 + decisions,
-               "train_return": round(train_return, 4), "train_kb_per_h": round(train_kb_per_h, 1),
+               "episodes": self.episodes0 + self.episodes,
+               "decisions": self.decisions0 + self.decisions,
+               "train_return": round(self.train_return, 4),
+               "train_kb_per_h": round(self.train_kb_per_h, 1),
                "val_kb_per_h": round(val, 1), "val_vs_greedy": round(ratio, 5)}
         self.curve.append(row)
         self.next_eval = time.monotonic() + self.config.eval_every_s
