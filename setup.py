@@ -43,6 +43,8 @@ setup(
     extras_require={
         # torch: install the pinned CPU build first (scripts/setup.sh, constraints.txt)
         "learning": ["torch>=2.1", "tensorboardX>=2.6"],
+        # the AIGC diffusion model (diffusers; loads from disk only, HF_HUB_OFFLINE=1)
+        "aigc": ["torch>=2.1", "diffusers>=0.30", "safetensors>=0.4", "pillow>=10"],
         "test": ["pytest>=7", "hypothesis>=6.80"],
     },
     zip_safe=True,

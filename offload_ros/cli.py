@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Sequence
 
 from offload_ros import __version__
+from offload_ros.aigc.diffusion_config import DiffusionConfig
+from offload_ros.aigc.errors import AigcError
+from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+from offload_ros.evaluation.aigc_bench_config import AigcBenchConfig
+from offload_ros.evaluation.aigc_quality_config import AigcQualityConfig
 from offload_ros.evaluation.comparison import Comparison
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfig
@@ -34,7 +39,7 @@ from offload_ros.sim.default_plan import DefaultPlan
 from offload_ros.sim.errors import SimError
 from offload_ros.sim.simulator import Simulator, SimulatorConfig
 
-USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError)
+USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError, AigcError)
 DEFAULT_POLICIES = "greedy,balanced,cooperative,mcoo,dqn,ac"
 
 #: The ROS parameters of each node, built from the components' dataclasses
@@ -42,6 +47,7 @@ DEFAULT_POLICIES = "greedy,balanced,cooperative,mcoo,dqn,ac"
 ROS_NODES: dict[str, list[type]] = {
     "simulator": [SimulatorConfig],
     "cooperative_planner": [CooperativePlannerConfig],
+    "edge_generation": [GenerationServiceConfig],
 }
 
 
@@ -116,6 +122,12 @@ class Cli:
                         help="CPU time per measurement (default: 0.5)")
         bs.add_argument("--json", action="store_true")
         bs.set_defaults(run=self.bench_sim)
+        ba = bsub.add_parser("aigc", help="dynamic batching vs one model call per request")
+        ba.add_argument("--model", type=Path, help="model folder (default: the shipped "
+                        "models/aigc)")
+        ConfigSchema(AigcBenchConfig).add_arguments(ba)
+        ba.add_argument("--json", action="store_true")
+        ba.set_defaults(run=self.bench_aigc)
 
         t = sub.add_parser("train", help="train a policy (mcoo, dqn, ac) on a factory family",
                            description="Train a policy. Training factories come from the family "
@@ -130,13 +142,74 @@ class Cli:
         t.add_argument("--quiet", action="store_true", help="no progress bar")
         t.set_defaults(run=self.train)
 
+        self._aigc_parser(sub)
+
         cfg = sub.add_parser("config", help="configuration files")
         csub = cfg.add_subparsers(dest="config_command", required=True, metavar="WHAT")
         rp = csub.add_parser("ros-params", help="ros__parameters YAML from the dataclasses")
         rp.set_defaults(run=self.ros_params)
         return p
 
+    def _aigc_parser(self, sub) -> None:
+        ai = sub.add_parser("aigc", help="the defect diffusion model: train, generate, "
+                            "measure quality and cost")
+        asub = ai.add_subparsers(dest="aigc_command", required=True, metavar="ACTION")
+        model_help = "model folder (default: the shipped models/aigc)"
+
+        tr = asub.add_parser("train", help="train the class-conditional diffusion model",
+                             description="Train the defect diffusion model on procedural "
+                             "images or on a folder root/<class>/*.png. Writes the model "
+                             "(EMA weights, diffusers format), checkpoint.pt, samples/ grids "
+                             "and training.csv/png under --out.")
+        ConfigSchema(DiffusionConfig).add_arguments(tr)
+        tr.add_argument("--out", type=Path, default=Path("out/aigc"),
+                        help="output folder (default: out/aigc)")
+        tr.add_argument("--resume", action="store_true",
+                        help="continue from OUT/checkpoint.pt up to --steps in all")
+        tr.add_argument("--quiet", action="store_true", help="no progress bar")
+        tr.set_defaults(run=self.aigc_train)
+
+        g = asub.add_parser("generate", help="generate defect images of one class")
+        g.add_argument("--class", dest="class_name", required=True,
+                       help="a class of the model (shipped: good, scratch, crack, pit, stain)")
+        g.add_argument("--num", type=int, default=16, help="images (default: 16)")
+        g.add_argument("--steps", type=int, default=20, help="DDIM steps (default: 20)")
+        g.add_argument("--seed", type=int, default=0)
+        g.add_argument("--guidance", type=float, default=GenerationServiceConfig.guidance,
+                       help="classifier-free guidance scale (default: "
+                       f"{GenerationServiceConfig.guidance:g}; 1 = none, half the compute)")
+        g.add_argument("--model", type=Path, help=model_help)
+        g.add_argument("--out", type=Path, default=Path("out/generated"),
+                       help="PNG files and grid.png go here (default: out/generated)")
+        g.set_defaults(run=self.aigc_generate)
+
+        for name, helptext in (("quality", "rate at which a classifier trained on real "
+                                "images recognises the requested class in generated ones"),
+                               ("fewshot", "few real samples vs few real + generated: "
+                                "classifier accuracy with 95%% CIs")):
+            q = asub.add_parser(name, help=helptext)
+            q.add_argument("--model", type=Path, help=model_help)
+            ConfigSchema(AigcQualityConfig).add_arguments(q)
+            q.add_argument("--out", type=Path, default=Path("out/aigc-eval"))
+            q.add_argument("--json", action="store_true", help="print one JSON object")
+            q.set_defaults(run=self.aigc_quality if name == "quality" else self.aigc_fewshot)
+
+        c = asub.add_parser("cost", help="measure the cost model (seconds per denoising step "
+                            "by batch size) and save it beside the model")
+        c.add_argument("--model", type=Path, help=model_help)
+        c.add_argument("--batches", default="1,2,4,8,16", help="batch sizes to time")
+        c.add_argument("--steps", type=int, default=5, help="steps per timing (default: 5)")
+        c.add_argument("--out", type=Path, help="folder for cost_model.json (default: the "
+                       "model folder)")
+        c.add_argument("--json", action="store_true")
+        c.set_defaults(run=self.aigc_cost)
+
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def aigc_model(folder: Path | None):
+        from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
+        return DefectDiffusionModel.load(folder or PackagePaths.share() / "models" / "aigc")
+
     @staticmethod
     def load(name: str) -> Scenario:
         path = Path(name)
@@ -353,6 +426,121 @@ class Cli:
                   f"({c['replays']} AGVs, {c['agvs_deviating']} deviate; replays from scratch "
                   f"{c['replays_from_scratch_ms']:.3f} ms, snapshots save "
                   f"{c['snapshot_saving']:.1f}x)")
+        return 0
+
+    def bench_aigc(self, args: argparse.Namespace) -> int:
+        from offload_ros.evaluation.aigc_bench import AigcBench
+        config = ConfigSchema(AigcBenchConfig).from_namespace(args)
+        config.sizes()
+        out = AigcBench(self.aigc_model(args.model), config).run()
+        if args.json:
+            print(json.dumps(out, indent=2))
+            return 0
+        n, s = out["naive"], out["service"]
+        print(f"bench aigc: {out['requests']} concurrent requests, {out['images']} images of "
+              f"{out['resolution']}x{out['resolution']}, {out['steps']} DDIM steps")
+        print(f"  one call per request  {n['images_per_s']:7.1f} images/s  latency p50 "
+              f"{n['latency_p50_s']:.2f} s  p99 {n['latency_p99_s']:.2f} s")
+        print(f"  dynamic batching      {s['images_per_s']:7.1f} images/s  latency p50 "
+              f"{s['latency_p50_s']:.2f} s  p99 {s['latency_p99_s']:.2f} s  "
+              f"({s['batches']} batches, mean {s['mean_batch']:.1f} images)")
+        print(f"  throughput ratio {out['throughput_ratio']:.2f}x; identical images "
+              f"{out['identical_images']}/{out['images']} (largest pixel difference "
+              f"{out['max_pixel_difference']})")
+        return 0
+
+    def aigc_train(self, args: argparse.Namespace) -> int:
+        config = ConfigSchema(DiffusionConfig).from_namespace(args)
+        from offload_ros.aigc.train_diffusion import TrainDiffusion
+        trainer = TrainDiffusion(config, args.out, progress=not args.quiet, resume=args.resume)
+        out = trainer.run()
+        last = trainer.curve[-1] if trainer.curve else {"loss": float("nan")}
+        print(f"wrote the model to {out} ({trainer.step} steps, loss {last['loss']:.4f}); "
+              f"samples in {out / 'samples'}, curve in {out / 'training.png'}")
+        return 0
+
+    def aigc_generate(self, args: argparse.Namespace) -> int:
+        from offload_ros.aigc.generation_service import GenerationRequest, GenerationService
+        from offload_ros.aigc.image_grid import ImageGrid
+        model = self.aigc_model(args.model)
+        req = GenerationRequest(args.class_name, args.num, args.steps, args.seed)
+        with GenerationService(model, GenerationServiceConfig(guidance=args.guidance)) as svc:
+            res = svc.generate(req)
+        if res.status != "done":
+            print(f"offload-ros: generation {res.status}: {res.error}", file=sys.stderr)
+            return 1
+        files = ImageGrid.save_each(res.images, args.out, args.class_name)
+        grid = ImageGrid.save(res.images, args.out / "grid.png", columns=8)
+        print(f"wrote {len(files)} images ({model.resolution}x{model.resolution}) to "
+              f"{args.out} and {grid} in {res.latency_s:.2f} s")
+        return 0
+
+    def _aigc_eval(self, args: argparse.Namespace, total, run):
+        from tqdm import tqdm
+        from offload_ros.evaluation.aigc_quality import AigcQuality
+        model = self.aigc_model(args.model)
+        q = AigcQuality(model, ConfigSchema(AigcQualityConfig).from_namespace(args))
+        with tqdm(total=total(q), desc=f"aigc {args.aigc_command}", unit="batch",
+                  file=sys.stderr, disable=True if args.json else None) as bar:
+            q.progress = lambda: bar.update(1)
+            return model, run(q)
+
+    def aigc_quality(self, args: argparse.Namespace) -> int:
+        from offload_ros.evaluation.aigc_quality import AigcQuality
+        model, res = self._aigc_eval(args, lambda q: q.quality_total(), lambda q: q.quality())
+        table, grid = AigcQuality.write_quality(res, args.out, model.class_names)
+        if args.json:
+            print(json.dumps({k: v for k, v in res.items() if k != "samples"}, indent=2))
+            return 0
+        print(f"judge: a classifier trained on real images, {res['judge_real_accuracy']:.1%} "
+              "accurate on held-out real images")
+        for name, rate in res["per_class"].items():
+            print(f"  {name:10s} {rate:6.1%} of generated images classified as {name}")
+        print(f"  {'all':10s} {res['rate']:6.1%}")
+        print(f"wrote {table} and {grid}")
+        return 0
+
+    def aigc_fewshot(self, args: argparse.Namespace) -> int:
+        from offload_ros.evaluation.aigc_quality import AigcQuality
+        _, res = self._aigc_eval(args, lambda q: q.fewshot_total(), lambda q: q.fewshot())
+        table, png = AigcQuality.write_fewshot(res, args.out)
+        stats = {k: res[k].__dict__ for k in ("real_only", "with_generated", "gain")}
+        if args.json:
+            print(json.dumps({"rows": res["rows"], **stats, "config": res["config"]}, indent=2))
+            return 0
+        c = res["config"]
+        for key, label in (("real_only", f"{c['shots']} real/class"),
+                           ("with_generated", f"{c['shots']} real + {c['generated']} "
+                            "generated/class"), ("gain", "paired gain")):
+            st = res[key]
+            print(f"  {label:32s} {st.mean:+.3f} ± {st.half_width:.3f}" if key == "gain" else
+                  f"  {label:32s} {st.mean:.3f} ± {st.half_width:.3f}")
+        print(f"accuracy on {c['test_per_class']} held-out real images per class, mean ± 95% "
+              f"CI over {c['trials']} trials; wrote {table} and {png}")
+        return 0
+
+    def aigc_cost(self, args: argparse.Namespace) -> int:
+        from offload_ros.aigc.cost_model import CostModel
+        try:
+            batches = [int(b) for b in args.batches.split(",")]
+        except ValueError as err:
+            raise AigcError(f"--batches: comma-separated integers, got {args.batches!r}") \
+                from err
+        if not batches or min(batches) < 1 or args.steps < 1:
+            raise AigcError("--batches entries and --steps must be >= 1")
+        folder = args.model or PackagePaths.share() / "models" / "aigc"
+        model = self.aigc_model(folder)
+        cost = CostModel.measure(model, batches, args.steps)
+        path = cost.save(args.out or folder)
+        if args.json:
+            print(json.dumps(cost.__dict__, indent=2, default=list))
+            return 0
+        for b, sec in cost.timings:
+            print(f"  batch {b:3d}: {sec * 1000:7.2f} ms per step = "
+                  f"{sec / b * 1000:6.2f} ms per image-step")
+        print(f"fit: {cost.fixed_s * 1000:.2f} ms + {cost.per_image_s * 1000:.2f} ms x batch per "
+              f"step ({cost.device}); a 4-image, 20-step task costs {cost.task_s(4, 20):.2f} s; "
+              f"wrote {path}")
         return 0
 
     def ros_params(self, args: argparse.Namespace) -> int:

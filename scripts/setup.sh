@@ -3,8 +3,8 @@
 # Usage: scripts/setup.sh [test]   ("test" adds the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="learning"
-[ "${1:-}" = "test" ] && extras="learning,test"
+extras="learning,aigc"
+[ "${1:-}" = "test" ] && extras="learning,aigc,test"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

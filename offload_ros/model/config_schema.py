@@ -30,7 +30,8 @@ class ConfigSchema:
             help_ = f.metadata.get("help", "") + (f" [{unit}]" if unit else "") + \
                 f" (default: {f.default})"
             parser.add_argument(flag, dest=prefix.replace("-", "_") + f.name,
-                                type=type(f.default), default=f.default, help=help_,
+                                type=type(f.default), default=f.default,
+                                help=help_.replace("%", "%%"),
                                 metavar=f.name.upper())
 
     def from_namespace(self, ns: argparse.Namespace, *, prefix: str = "") -> Any:

@@ -152,3 +152,82 @@ def test_training_curves_from_the_shipped_models(tmp_path):
     rows = (tmp_path / "training-curves.csv").read_text().splitlines()
     assert rows[0] == "algo,wall_s,episodes,val_kb_per_h,val_vs_greedy"
     assert {r.split(",")[0] for r in rows[1:]} == {"mcoo", "dqn", "ac"}
+
+
+# ---------------------------------------------------------------- aigc
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
+    from offload_ros.aigc.defect_image_generator import CLASSES
+    from test.unit.aigc.conftest import TINY
+    folder = tmp_path_factory.mktemp("aigc") / "model"
+    DefectDiffusionModel.build(TINY, CLASSES).save(folder)
+    return folder
+
+
+def test_aigc_generate_writes_pngs_and_grid(tiny_model_dir, tmp_path):
+    out = run("aigc", "generate", "--class", "crack", "--num", "3", "--steps", "2",
+              "--model", str(tiny_model_dir), "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    from PIL import Image
+    files = sorted(tmp_path.glob("crack_*.png"))
+    assert len(files) == 3 and Image.open(files[0]).size == (32, 32)
+    assert Image.open(tmp_path / "grid.png").size[0] > 3 * 32
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--class", "rust"], "unknown class 'rust'"),
+    (["--class", "crack", "--steps", "0"], "steps"),
+    (["--class", "crack", "--num", "1000"], "num"),
+])
+def test_aigc_generate_bad_input_exits_2(tiny_model_dir, tmp_path, args, message):
+    out = run("aigc", "generate", *args, "--model", str(tiny_model_dir), "--out", str(tmp_path))
+    assert out.returncode == 2 and message in out.stderr
+
+
+def test_aigc_missing_model_exits_2(tmp_path):
+    out = run("aigc", "generate", "--class", "crack", "--model", str(tmp_path / "none"))
+    assert out.returncode == 2 and "no such model folder" in out.stderr
+
+
+def test_aigc_train_empty_dataset_exits_2(tmp_path):
+    (tmp_path / "data" / "crack").mkdir(parents=True)
+    out = run("aigc", "train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "m"))
+    assert out.returncode == 2 and "no images found" in out.stderr
+
+
+def test_aigc_train_then_generate_from_a_folder_dataset(tmp_path):
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for name in ("dent", "ok"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for k in range(3):
+            Image.fromarray(rng.integers(0, 256, (40, 40), dtype=np.uint8)).save(
+                tmp_path / "data" / name / f"{k}.png")
+    out = run("aigc", "train", "--data", str(tmp_path / "data"), "--steps", "2", "--batch", "2",
+              "--channels", "8,16", "--checkpoint-every", "2", "--quiet",
+              "--out", str(tmp_path / "m"))
+    assert out.returncode == 0, out.stderr
+    out = run("aigc", "generate", "--class", "dent", "--num", "2", "--steps", "2",
+              "--model", str(tmp_path / "m"), "--out", str(tmp_path / "g"))
+    assert out.returncode == 0, out.stderr
+    assert len(list((tmp_path / "g").glob("dent_*.png"))) == 2
+
+
+def test_bench_aigc_json(tiny_model_dir):
+    out = run("bench", "aigc", "--model", str(tiny_model_dir), "--requests", "6", "--steps", "2",
+              "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["requests"] == 6 and data["images"] == 2 * (1 + 2 + 4)
+    assert data["identical_images"] == data["images"]        # batching changes no image
+    assert data["throughput_ratio"] > 0
+    assert data["service"]["batches"] >= 1
+
+
+def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
+    out = run("aigc", "cost", "--model", str(tiny_model_dir), "--batches", "1,2", "--steps", "1",
+              "--out", str(tmp_path), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "cost_model.json").read_text())["max_batch"] == 2

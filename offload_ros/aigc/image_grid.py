@@ -1,0 +1,52 @@
+"""Writes images as PNG files and as one labelled grid image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+
+class ImageGrid:
+    """Rows of uint8 grayscale images, scaled up (nearest) so small images stay crisp."""
+
+    @staticmethod
+    def save(images: np.ndarray, path: Path, columns: int = 8, scale: int = 4,
+             row_labels: Sequence[str] | None = None) -> Path:
+        from PIL import Image, ImageDraw
+        images = np.asarray(images, np.uint8)
+        n, h, w = images.shape
+        columns = max(1, min(columns, n))
+        rows = -(-n // columns)
+        pad = 2
+        label_w = 0 if not row_labels else 8 * max(len(s) for s in row_labels) + 6
+        grid = np.full((rows * (h * scale + pad) + pad,
+                        label_w + columns * (w * scale + pad) + pad), 255, np.uint8)
+        for k, img in enumerate(images):
+            r, c = divmod(k, columns)
+            y0 = pad + r * (h * scale + pad)
+            x0 = label_w + pad + c * (w * scale + pad)
+            grid[y0:y0 + h * scale, x0:x0 + w * scale] = np.kron(img, np.ones((scale, scale),
+                                                                              np.uint8))
+        out = Image.fromarray(grid)
+        if row_labels:
+            draw = ImageDraw.Draw(out)
+            for r, text in enumerate(row_labels[:rows]):
+                draw.text((3, pad + r * (h * scale + pad) + h * scale // 2 - 5), text, fill=0)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out.save(path)
+        return path
+
+    @staticmethod
+    def save_each(images: np.ndarray, folder: Path, stem: str) -> list[Path]:
+        from PIL import Image
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for k, img in enumerate(np.asarray(images, np.uint8)):
+            p = folder / f"{stem}_{k:03d}.png"
+            Image.fromarray(img).save(p)
+            paths.append(p)
+        return paths
