@@ -28,14 +28,15 @@ FILE = "cost_model.json"
 
 @dataclass(frozen=True)
 class CostModel:
-    """Defaults: a documented stand-in (32x32, 2 CPU cores) for when no measurement exists."""
+    """Defaults: a documented stand-in for when no measurement exists, the shipped model's
+    fit on the 2-core development machine (32x32, guidance 2; docs/benchmarks.md)."""
 
     resolution: int = field(default=32, metadata={"help": "image side the fit is for",
                                                   "unit": "px"})
-    fixed_s: float = field(default=0.004, metadata={"help": "per denoising step and batch",
-                                                    "unit": "s"})
-    per_image_s: float = field(default=0.002, metadata={"help": "per step and image",
-                                                        "unit": "s"})
+    fixed_s: float = field(default=0.0086, metadata={"help": "per denoising step and batch",
+                                                     "unit": "s"})
+    per_image_s: float = field(default=0.0084, metadata={"help": "per step and image",
+                                                         "unit": "s"})
     max_batch: int = field(default=16, metadata={"help": "images per batch when serving"})
     guidance: float = GUIDANCE
     device: str = "default (not measured)"
