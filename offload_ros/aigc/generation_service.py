@@ -248,7 +248,13 @@ class GenerationService:
                         p.done_count += 1
                         self._images += 1
                     for p in dict.fromkeys(p for p, _ in part):
-                        if p.done_count == p.req.num and not p.future.done():
+                        if p.future.done():
+                            continue
+                        if p.cancelled:     # cancelled while its images were being made
+                            if p in self._queue:
+                                self._queue.remove(p)
+                            self._finish(p, "cancelled", "cancelled by the caller")
+                        elif p.done_count == p.req.num:
                             self._finish(p, "done")
                 for p, why in failed:
                     if p in self._queue:

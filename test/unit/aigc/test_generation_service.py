@@ -63,6 +63,26 @@ def test_cancel_answers_cancelled(tiny_model):
     assert other.status == "done"
 
 
+def test_cancel_while_running_answers_cancelled(tiny_model, monkeypatch):
+    import threading
+    entered, release = threading.Event(), threading.Event()
+    real = tiny_model.denoise
+
+    def held(*args, **kwargs):
+        entered.set()
+        assert release.wait(WAIT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tiny_model, "denoise", held)
+    with GenerationService(tiny_model, GenerationServiceConfig(max_wait_s=0.0)) as svc:
+        h = svc.submit(GenerationRequest("pit", 1, 2))
+        assert entered.wait(WAIT)              # its only image is in the running batch
+        assert h.cancel()
+        release.set()
+        res = h.result(WAIT)
+    assert res.status == "cancelled" and res.images is None
+
+
 def test_stop_cancels_what_waits(tiny_model):
     svc = GenerationService(tiny_model, GenerationServiceConfig(max_batch=8, max_wait_s=30.0))
     svc.start()
