@@ -423,7 +423,8 @@ class Cli:
         for name, c in out["counterfactual"].items():
             print(f"  difference rewards under {name}: {c['difference_reward_episode_ms']:.3f} ms"
                   f" vs plain {c['plain_episode_ms']:.3f} ms = {c['ratio_to_plain']:.2f}x "
-                  f"({c['replays']} AGVs, {c['agvs_deviating']} deviate; replays from scratch "
+                  f"({c['replays']} AGVs, {c['agvs_deviating']} deviate; replays "
+                  f"{c['replays_ms']:.3f} ms, from scratch "
                   f"{c['replays_from_scratch_ms']:.3f} ms, snapshots save "
                   f"{c['snapshot_saving']:.1f}x)")
         return 0

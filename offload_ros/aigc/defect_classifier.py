@@ -39,8 +39,7 @@ class DefectClassifier:
         opt = torch.optim.Adam(self.net.parameters(), lr=lr)
         self.net.train()
         for _ in range(updates):
-            idx = torch.from_numpy(rng.integers(0, len(y), min(batch, len(y)) if len(y) < batch
-                                                else batch))
+            idx = torch.from_numpy(rng.integers(0, len(y), min(batch, len(y))))
             xb = x[idx]
             k = int(rng.integers(4))
             xb = torch.rot90(xb, k, (2, 3))

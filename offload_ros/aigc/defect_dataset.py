@@ -76,12 +76,35 @@ class DefectDataset:
                             "class-conditional model needs at least two")
         return cls(np.stack(images), np.asarray(labels, np.int64), tuple(names), str(root))
 
+    def relabel(self, class_names: tuple[str, ...]) -> "DefectDataset":
+        """The same images with labels in the order of ``class_names`` (the same names)."""
+        if set(class_names) != set(self.class_names):
+            raise AigcError(f"{self.source}: classes {', '.join(sorted(self.class_names))} are "
+                            f"not {', '.join(sorted(class_names))}")
+        order = np.array([class_names.index(n) for n in self.class_names], np.int64)
+        return DefectDataset(self.images, order[self.labels], tuple(class_names), self.source)
+
+    def split(self, test_per_class: int, rng: np.random.Generator
+              ) -> tuple["DefectDataset", "DefectDataset"]:
+        """Disjoint (rest, test): ``test_per_class`` random images of each class for the test
+        set, at most half of a class, so both sides keep some of every class."""
+        test = []
+        for c in range(len(self.class_names)):
+            idx = np.flatnonzero(self.labels == c)
+            test.append(rng.choice(idx, size=min(test_per_class, len(idx) // 2), replace=False))
+        is_test = np.zeros(len(self), bool)
+        is_test[np.concatenate(test)] = True
+        return self._take(np.flatnonzero(~is_test), "rest"), \
+            self._take(np.flatnonzero(is_test), "test")
+
+    def _take(self, keep: np.ndarray, tag: str) -> "DefectDataset":
+        return DefectDataset(self.images[keep], self.labels[keep], self.class_names,
+                             f"{self.source}[{tag}]")
+
     def subset(self, per_class: int, rng: np.random.Generator) -> "DefectDataset":
         """``per_class`` random images of each class (all of a class that has fewer)."""
         keep = []
         for c in range(len(self.class_names)):
             idx = np.flatnonzero(self.labels == c)
             keep.append(rng.choice(idx, size=min(per_class, len(idx)), replace=False))
-        keep = np.sort(np.concatenate(keep))
-        return DefectDataset(self.images[keep], self.labels[keep], self.class_names,
-                             f"{self.source}[{per_class}/class]")
+        return self._take(np.sort(np.concatenate(keep)), f"{per_class}/class")

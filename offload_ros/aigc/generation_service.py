@@ -208,15 +208,15 @@ class GenerationService:
             batch: list[tuple[_Pending, int]] = []
             now = time.monotonic()
             for p in same:
-                while p.next_index < p.req.num and len(batch) < cfg.max_batch:
-                    batch.append((p, p.next_index))
-                    p.next_index += 1
-                if p.started is None and any(q is p for q, _ in batch):
-                    p.started = now
-                if p.next_index == p.req.num and p in self._queue:
-                    self._queue.remove(p)
-                if len(batch) == cfg.max_batch:
+                take = min(p.req.num - p.next_index, cfg.max_batch - len(batch))
+                if take <= 0:
                     break
+                batch += [(p, k) for k in range(p.next_index, p.next_index + take)]
+                p.next_index += take
+                if p.started is None:
+                    p.started = now
+                if p.next_index == p.req.num:
+                    self._queue.remove(p)
             return batch
 
     def _run(self, batch: list[tuple[_Pending, int]]) -> np.ndarray:

@@ -34,19 +34,28 @@ class AigcQuality:
                  progress: Callable[[], None] | None = None) -> None:
         self.model, self.config = model, config
         self.progress = progress or (lambda: None)
+        self._folder: tuple[DefectDataset, DefectDataset] | None = None   # (rest, test)
 
     # ------------------------------------------------------------------ data
     def real(self, per_class: int, stream: str) -> DefectDataset:
+        """Real images of ``stream``. Procedural streams never share an image; a folder is
+        read once and split, so the ``test`` stream shares no image with the others."""
         c = self.config
         if c.data == "procedural":
             data = DefectDataset.procedural(self.model.resolution, per_class,
                                             Seeding.int_seed(c.seed, "aigc-eval"), stream)
         else:
-            data = DefectDataset.from_folder(Path(c.data), self.model.resolution)
-            data = data.subset(per_class, Seeding.rng(c.seed, "aigc-eval", stream))
-        if data.class_names != self.model.class_names:
-            raise EvaluationError(f"{c.data}: classes {', '.join(data.class_names)} differ from "
-                                  f"the model's {', '.join(self.model.class_names)}")
+            if self._folder is None:
+                folder = DefectDataset.from_folder(Path(c.data), self.model.resolution)
+                if set(folder.class_names) != set(self.model.class_names):
+                    raise EvaluationError(f"{c.data}: classes {', '.join(folder.class_names)} "
+                                          f"differ from the model's "
+                                          f"{', '.join(self.model.class_names)}")
+                self._folder = folder.relabel(self.model.class_names).split(
+                    c.test_per_class, Seeding.rng(c.seed, "aigc-eval", "split"))
+            rest, test = self._folder
+            data = (test if stream == "test" else rest).subset(
+                per_class, Seeding.rng(c.seed, "aigc-eval", stream))
         return data
 
     def generate(self, label: int, n: int, *stream) -> np.ndarray:

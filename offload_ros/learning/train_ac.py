@@ -12,29 +12,19 @@ from pathlib import Path
 import torch
 
 from offload_ros.learning.actor_critic_loss import ActorCriticLoss
-from offload_ros.learning.checkpoint import Checkpoint
 from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.learning.policy_sampler import PolicySampler
 from offload_ros.learning.rollout import Rollout
-from offload_ros.learning.training_config import TrainingConfig
-from offload_ros.learning.training_run import TrainingRun
-from offload_ros.model.scenario_family import ScenarioFamily
+from offload_ros.learning.trainer import Trainer
 from offload_ros.model.seeding import Seeding
-from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
 
 
-class TrainAc:
-    def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path, *,
-                 progress: bool = True, resume: Checkpoint | None = None) -> None:
-        self.config = config.resolved()
-        self.family, self.out, self.progress, self.resume = family, Path(out), progress, resume
-
+class TrainAc(Trainer):
     def run(self) -> Path:
         cfg = self.config
         Seeding.seed_global(cfg.seed)
-        actor = MlpNetwork(ObservationFeatures.SIZE, ActionSet.size(), cfg.hidden) \
-            .prefer(ActionSet.DEFAULT, cfg.default_logit)
+        actor = self.actor_network(cfg)
         critic = MlpNetwork(ObservationFeatures.SIZE, 1, cfg.hidden)
         opt = torch.optim.Adam(list(actor.parameters()) + list(critic.parameters()), lr=cfg.lr)
         if self.resume is not None:
@@ -47,7 +37,7 @@ class TrainAc:
         sampler = PolicySampler(actor, Seeding.rng(cfg.seed, "ac", "actions"))
         loss_fn = ActorCriticLoss(actor, critic, cfg.gamma, cfg.n_steps, cfg.entropy,
                                   cfg.value_coef, centralised=False)
-        run = TrainingRun(cfg, self.family, self.out, self.progress, self.resume)
+        run = self.training_run()
         try:
             run.record(actor.numpy_layers())
             while not run.over():

@@ -11,24 +11,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from offload_ros.learning.checkpoint import Checkpoint
 from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.learning.replay_buffer import ReplayBuffer
 from offload_ros.learning.rollout import Rollout
-from offload_ros.learning.training_config import TrainingConfig
-from offload_ros.learning.training_run import TrainingRun
-from offload_ros.model.scenario_family import ScenarioFamily
+from offload_ros.learning.trainer import Trainer
 from offload_ros.model.seeding import Seeding
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
 
 
-class TrainDqn:
-    def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path, *,
-                 progress: bool = True, resume: Checkpoint | None = None) -> None:
-        self.config = config.resolved()
-        self.family, self.out, self.progress, self.resume = family, Path(out), progress, resume
-
+class TrainDqn(Trainer):
     def run(self) -> Path:
         cfg = self.config
         Seeding.seed_global(cfg.seed)
@@ -44,7 +36,7 @@ class TrainDqn:
         buffer = ReplayBuffer(cfg.buffer, ObservationFeatures.SIZE)
         rollout = Rollout(self.family, cfg.seed, reward=cfg.reward,
                           reward_scale_kb=cfg.reward_scale_kb)
-        run = TrainingRun(cfg, self.family, self.out, self.progress, self.resume)
+        run = self.training_run()
         explore_s = cfg.epsilon_share * cfg.minutes * 60.0
         state = {"epsilon": 1.0 if self.resume is None else cfg.epsilon_end}
 

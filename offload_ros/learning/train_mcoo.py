@@ -24,23 +24,20 @@ import torch
 import torch.multiprocessing as mp
 
 from offload_ros.learning.actor_critic_loss import ActorCriticLoss
-from offload_ros.learning.checkpoint import Checkpoint
 from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.learning.policy_sampler import PolicySampler
 from offload_ros.learning.rollout import Rollout
 from offload_ros.learning.shared_adam import SharedAdam
 from offload_ros.learning.training_config import TrainingConfig
-from offload_ros.learning.training_run import TrainingRun
+from offload_ros.learning.trainer import Trainer
 from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.model.seeding import Seeding
-from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.episode import GLOBAL_STATE_SIZE
 from offload_ros.sim.observation_features import ObservationFeatures
 
 
 def _networks(cfg: TrainingConfig) -> tuple[MlpNetwork, MlpNetwork]:
-    return (MlpNetwork(ObservationFeatures.SIZE, ActionSet.size(), cfg.hidden)
-            .prefer(ActionSet.DEFAULT, cfg.default_logit),
+    return (Trainer.actor_network(cfg),
             MlpNetwork(ObservationFeatures.SIZE + GLOBAL_STATE_SIZE, 1, cfg.hidden))
 
 
@@ -72,12 +69,7 @@ def _worker(rank: int, cfg: TrainingConfig, family: ScenarioFamily, actor: MlpNe
                      batch.mean_kb_per_h()))
 
 
-class TrainMcoo:
-    def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path, *,
-                 progress: bool = True, resume: Checkpoint | None = None) -> None:
-        self.config = config.resolved()
-        self.family, self.out, self.progress, self.resume = family, Path(out), progress, resume
-
+class TrainMcoo(Trainer):
     def run(self) -> Path:
         cfg = self.config
         Seeding.seed_global(cfg.seed)
@@ -91,7 +83,7 @@ class TrainMcoo:
         if self.resume is not None and self.resume.optimizer:
             optimizer.load_state_dict(self.resume.optimizer)
             optimizer.share_memory()
-        run = TrainingRun(cfg, self.family, self.out, self.progress, self.resume)
+        run = self.training_run()
         ctx = mp.get_context("spawn")
         stop, reports = ctx.Event(), ctx.Queue()
         workers = [ctx.Process(target=_worker, args=(rank, cfg, self.family, actor, critic,

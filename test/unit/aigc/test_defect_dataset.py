@@ -60,3 +60,20 @@ def test_subset_takes_per_class():
     data = DefectDataset.procedural(32, 6, seed=0)
     sub = data.subset(2, np.random.default_rng(0))
     assert np.bincount(sub.labels).tolist() == [2] * 5
+
+
+def test_split_is_disjoint_and_keeps_every_class():
+    data = DefectDataset.procedural(32, 6, seed=0)
+    rest, test = data.split(4, np.random.default_rng(0))
+    assert np.bincount(test.labels).tolist() == [3] * 5          # at most half of a class
+    assert np.bincount(rest.labels).tolist() == [3] * 5
+    seen = {img.tobytes() for img in rest.images}
+    assert not any(img.tobytes() in seen for img in test.images)
+
+
+def test_relabel_follows_the_given_order():
+    data = DefectDataset(np.zeros((3, 2, 2), np.uint8), np.array([0, 1, 1]), ("crack", "pit"),
+                         "t")
+    assert data.relabel(("pit", "crack")).labels.tolist() == [1, 0, 0]
+    with pytest.raises(AigcError, match="not"):
+        data.relabel(("pit", "stain"))

@@ -60,3 +60,21 @@ def test_folder_with_other_classes_is_refused(model, tmp_path):
 def test_config_checks():
     with pytest.raises(EvaluationError, match="trials"):
         AigcQualityConfig(trials=0)
+
+
+def test_folder_test_images_are_held_out(model, tmp_path):
+    import numpy as np
+    from dataclasses import replace
+    from PIL import Image
+    for label, name in enumerate(CLASSES):        # every image unique
+        (tmp_path / name).mkdir()
+        for k in range(10):
+            Image.fromarray(np.full((32, 32), label * 40 + k, np.uint8)).save(
+                tmp_path / name / f"{k}.png")
+    q = AigcQuality(model, replace(SMALL, data=str(tmp_path), test_per_class=4))
+    held = q.real(4, "test")
+    assert held.class_names == CLASSES                   # folder order mapped to the model's
+    assert all(img[0, 0] // 40 == label for img, label in zip(held.images, held.labels))
+    test = {img.tobytes() for img in held.images}
+    for stream in ("judge-train", "fewshot-pool"):
+        assert not test & {img.tobytes() for img in q.real(6, stream).images}

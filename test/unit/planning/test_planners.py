@@ -53,7 +53,7 @@ def test_cooperative_refuses_where_yielding_costs_more_than_it_saves():
     sc = Scenario.load(DATA / "yield_costs.yaml")
     sim = Simulator(sc)
     planner = CooperativePlanner(sc)
-    coop = sim.run(planner)
+    sim.run(planner)
     assert planner.refusals > 0 and planner.yields == 0
     assert sim_json(sc, planner) == sim_json(sc, BalancedPlanner(sc))
 
