@@ -1,0 +1,330 @@
+"""An edge server's logic (DESIGN.md rules 2-4) on sim time: admission, the door queue,
+processing at its rate, idempotent requests, a journal, AIGC task intake.
+
+Time comes from the requests: an AGV stamps each offer with the sim time of its arrival and
+the server advances its fluid model to that stamp (never backwards: a late offer is taken at
+the server's current time). So network delay does not change what is admitted, and a live
+fleet reproduces the simulator. Between offers the state is *projected* (:meth:`state_at`)
+for publication without advancing, so a periodic publication never runs ahead of an offer
+that is on its way.
+
+At a route's last stop an AGV that does not fit joins the door queue; the answer says when it
+will have handed over everything (``release_s``: the queue ahead and its own rest drain at
+the server's rate). It asks again at that time (``resolve_only``) and learns whether it was
+released; after a restart the answer moves the time on. A repeated request id is answered
+with its first answer and admits nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from offload_ros.aigc.defect_image_generator import CLASSES
+from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+from offload_ros.bag.message_types import MessageTypes
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.edge_journal import EdgeJournal
+from offload_ros.runtime.errors import NodeError
+
+ADMITTED, QUEUED, REJECTED, UNKNOWN = 0, 1, 2, 3
+_EPS_KB = 1e-9
+
+
+@dataclass(frozen=True)
+class EdgeServerNodeConfig:
+    """An edge server node's knobs (ROS parameters of ``edge_server``)."""
+
+    max_skew_s: float = field(default=30.0, metadata={
+        "help": "offers stamped further than this ahead of the server's clock are rejected",
+        "unit": "s of sim time"})
+    journal: str = field(default="", metadata={
+        "help": "SQLite journal of the backlog and answers ('' = none: a restart forgets)"})
+    state_period_s: float = field(default=0.5, metadata={
+        "help": "publish the state at least this often", "unit": "s of wall time"})
+    aigc: bool = field(default=True, metadata={
+        "help": "run AIGC tasks with the shipped diffusion model (loaded at the first task)"})
+
+
+class _Door:
+    """An AGV waiting at the door, by the request that put it there."""
+
+    __slots__ = ("request_id", "agv_id", "remaining", "released_s")
+
+    def __init__(self, request_id: str, agv_id: str, remaining: float) -> None:
+        self.request_id, self.agv_id, self.remaining = request_id, agv_id, remaining
+        self.released_s: float | None = None
+
+
+class EdgeServerNode:
+    """One edge server of a scenario. ``handle_offload(request, now)`` answers an Offload
+    request (a ``Offload_Request`` message) with an ``Offload_Response``; ``state_at(t)`` is
+    its ``EdgeServerState``. ``now`` is the server's sim clock, used only to refuse offers
+    stamped in the future."""
+
+    def __init__(self, scenario: Scenario, es_id: str,
+                 config: EdgeServerNodeConfig | None = None) -> None:
+        self.config = config or EdgeServerNodeConfig()
+        try:
+            self.spec = scenario.edge_servers[scenario.es_index(es_id)]
+        except Exception as err:  # noqa: BLE001 - ModelError or IndexError
+            raise NodeError(f"edge server {es_id!r} is not in scenario {scenario.name!r}") \
+                from err
+        self.scenario = scenario
+        self.es_id = es_id
+        self.rate = self.spec.rate_kb_per_s
+        self.cap = self.spec.capacity_kb
+        self.loads = {a.id: a.load_kb for a in scenario.agvs}
+        self.types = MessageTypes.default()
+        self.t = 0.0
+        self.backlog = 0.0
+        self.processed = 0.0
+        self.admitted = 0.0
+        self.by_agv: dict[str, float] = {}
+        self.queue: list[_Door] = []
+        self.doors: dict[str, _Door] = {}           # by request id, released ones included
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.counts = {"requests": 0, "duplicates": 0, "rejected": 0, "restarts": 0}
+        self.aigc_inbox: list[tuple[Any, str, float]] = []   # (OffloadTask, agv, submitted)
+        self.aigc_pending = 0
+        self.pheromones: list[Any] = []
+        self.journal = EdgeJournal(self.config.journal) if self.config.journal else None
+        if self.journal is not None:
+            self._resume()
+
+    # ------------------------------------------------------------------ fluid model
+    def advance(self, t: float) -> None:
+        """Process up to ``t``: the door's head takes every kB that processing frees."""
+        dt = t - self.t
+        while dt > 0.0 and self.queue:
+            head = self.queue[0]
+            need = head.remaining / self.rate
+            if need <= dt:
+                self._absorb(head, head.remaining)
+                self.processed += self.rate * need
+                self.t += need
+                dt = t - self.t
+                head.remaining = 0.0
+                head.released_s = self.t
+                self.queue.pop(0)
+            else:
+                work = self.rate * dt
+                self.processed += work
+                self._absorb(head, work)
+                head.remaining -= work
+                self.t = t
+                dt = 0.0
+        if dt > 0.0:
+            work = self.rate * dt
+            if work >= self.backlog:
+                self.processed += self.backlog
+                self.backlog = 0.0
+            else:
+                self.processed += work
+                self.backlog -= work
+            self.t = t
+
+    def _absorb(self, door: _Door, kb: float) -> None:
+        """A door's head hands over ``kb`` as the same amount is processed (backlog stays)."""
+        self.admitted += kb
+        self.by_agv[door.agv_id] = self.by_agv.get(door.agv_id, 0.0) + kb
+
+    def _admit(self, agv_id: str, kb: float) -> None:
+        if kb > 0.0:
+            self.backlog += kb
+            self.admitted += kb
+            self.by_agv[agv_id] = self.by_agv.get(agv_id, 0.0) + kb
+
+    def free(self) -> float:
+        return 0.0 if self.queue else max(0.0, self.cap - self.backlog)
+
+    # ------------------------------------------------------------------ requests
+    def handle_offload(self, req: Any, now: float) -> Any:
+        """Answer one Offload request. Never raises on bad input: a bad offer is answered
+        ``REJECTED`` with the reason (and counted)."""
+        self.counts["requests"] += 1
+        rid = req.request_id
+        if rid in self.answers:
+            return self._answer_again(req, now)
+        problem = self._problem(req, now)
+        if problem:
+            self.counts["rejected"] += 1
+            return self._response({"status": REJECTED, "reason": problem})
+        stamp = float(req.stamp_s)
+        self.advance(max(stamp, self.t))
+        if req.resolve_only:  # never seen: close the id so a late copy admits nothing
+            answer = {"status": UNKNOWN, "admitted_kb": 0.0,
+                      "reason": "no earlier request with this id; closed"}
+            self._record(rid, answer)
+            return self._response(answer)
+        free = self.free()
+        amount = float(req.amount_kb)
+        if not req.last_stop:
+            adm = min(amount, free)
+            self._admit(req.agv_id, adm)
+            answer = {"status": ADMITTED, "admitted_kb": adm, "free_kb": free}
+        elif amount <= free:
+            self._admit(req.agv_id, amount)
+            answer = {"status": ADMITTED, "admitted_kb": amount, "free_kb": free}
+        else:
+            self._admit(req.agv_id, free)
+            rest = amount - free
+            door = _Door(rid, req.agv_id, rest)
+            ahead = sum(d.remaining for d in self.queue)
+            self.queue.append(door)
+            self.doors[rid] = door
+            answer = {"status": QUEUED, "admitted_kb": free, "free_kb": free,
+                      "release_s": self.t + (ahead + rest) / self.rate,
+                      "door_position": len(self.queue)}
+        answer["backlog_kb"] = self.backlog
+        self._intake(req, stamp)
+        self._record(rid, answer)
+        return self._response(answer)
+
+    def _answer_again(self, req: Any, now: float) -> Any:
+        rid = req.request_id
+        door = self.doors.get(rid)
+        if door is None or not req.resolve_only:
+            self.counts["duplicates"] += 1
+            return self._response({**self.answers[rid], "duplicate": True})
+        # an AGV at the door asks whether it has been released
+        self.advance(max(min(float(req.stamp_s), now + self.config.max_skew_s), self.t))
+        if door.released_s is None and door.remaining <= _EPS_KB * max(1.0, self.cap):
+            self._absorb(door, door.remaining)     # rounding residue of t = start + rest / rate
+            door.remaining = 0.0
+            door.released_s = self.t
+            self.queue.remove(door)
+        if door.released_s is not None:
+            answer = {"status": ADMITTED, "admitted_kb": 0.0, "release_s": door.released_s,
+                      "reason": "released"}
+        else:
+            ahead = 0.0
+            for d in self.queue:
+                ahead += d.remaining
+                if d is door:
+                    break
+            answer = {"status": QUEUED, "admitted_kb": 0.0,
+                      "release_s": self.t + ahead / self.rate,
+                      "door_position": self.queue.index(door) + 1}
+        answer["backlog_kb"] = self.backlog
+        if self.journal is not None:
+            self.journal.save(self.snapshot())
+        return self._response(answer)
+
+    def _problem(self, req: Any, now: float) -> str:
+        if req.agv_id not in self.loads:
+            return f"unknown AGV {req.agv_id!r} (not in scenario {self.scenario.name!r})"
+        if not req.request_id:
+            return "request_id: empty"
+        amount, stamp = float(req.amount_kb), float(req.stamp_s)
+        if not math.isfinite(amount) or amount < 0.0:
+            return f"amount_kb: must be a finite number >= 0, got {amount!r}"
+        if amount > self.loads[req.agv_id] * (1 + 1e-9):
+            return (f"amount_kb: {amount:g} is more than {req.agv_id}'s load "
+                    f"({self.loads[req.agv_id]:g} kB)")
+        if not math.isfinite(stamp) or stamp < 0.0:
+            return f"stamp_s: must be a finite sim time >= 0, got {stamp!r}"
+        if stamp > now + self.config.max_skew_s:
+            return (f"stamp_s: {stamp:.3f} is {stamp - now:.1f} s ahead of the server's clock "
+                    f"(max_skew_s {self.config.max_skew_s:g})")
+        limit = GenerationServiceConfig().max_images
+        for k, task in enumerate(req.tasks):
+            where = f"tasks[{k}]"
+            if not task.task_id:
+                return f"{where}.task_id: empty"
+            if task.defect_class not in CLASSES:
+                return f"{where}.defect_class: {task.defect_class!r} is not one of {CLASSES}"
+            if not 1 <= task.images <= limit:
+                return f"{where}.images: must be 1-{limit}, got {task.images}"
+            if not 1 <= task.steps <= 1000:
+                return f"{where}.steps: must be 1-1000, got {task.steps}"
+            if not (task.input_kb >= 0 and task.output_kb >= 0):
+                return f"{where}: sizes must be >= 0"
+        return ""
+
+    def _intake(self, req: Any, stamp: float) -> None:
+        for task in req.tasks:
+            self.aigc_inbox.append((task, req.agv_id, stamp))
+            self.aigc_pending += 1
+
+    def _record(self, rid: str, answer: dict[str, Any]) -> None:
+        self.answers[rid] = answer
+        if self.journal is not None:
+            self.journal.save(self.snapshot(), (rid, answer))
+
+    def _response(self, answer: dict[str, Any]) -> Any:
+        return self.types.make("Offload_Response", **answer)
+
+    # ------------------------------------------------------------------ state
+    def state_at(self, t: float) -> Any:
+        """The ``EdgeServerState`` at ``t`` (projected; the model is not advanced)."""
+        shadow = self._copy()
+        shadow.advance(max(t, shadow.t))
+        return self.types.make(
+            "EdgeServerState", header={"stamp": MessageTypes.stamp(shadow.t)},
+            es_id=self.es_id, capacity_kb=self.cap, rate_kb_per_min=self.rate * 60.0,
+            backlog_kb=shadow.backlog, processed_kb=shadow.processed,
+            admitted_kb=shadow.admitted,
+            door_queue=[d.agv_id for d in shadow.queue],
+            door_remaining_kb=[d.remaining for d in shadow.queue],
+            agv_ids=sorted(shadow.by_agv), agv_admitted_kb=[shadow.by_agv[a]
+                                                            for a in sorted(shadow.by_agv)],
+            aigc_pending=self.aigc_pending, **self.counts)
+
+    def _copy(self) -> "EdgeServerNode":
+        c = EdgeServerNode.__new__(EdgeServerNode)
+        c.rate, c.cap, c.t = self.rate, self.cap, self.t
+        c.backlog, c.processed, c.admitted = self.backlog, self.processed, self.admitted
+        c.by_agv = dict(self.by_agv)
+        c.queue = [_Door(d.request_id, d.agv_id, d.remaining) for d in self.queue]
+        return c
+
+    @staticmethod
+    def project(state: Any, t: float) -> tuple[float, float, int]:
+        """(backlog, free, door queue length) at ``t`` from a received ``EdgeServerState``."""
+        stamp = MessageTypes.seconds(state.header.stamp)
+        backlog = state.backlog_kb
+        if not state.door_queue and t > stamp:
+            backlog = max(0.0, backlog - state.rate_kb_per_min / 60.0 * (t - stamp))
+        free = 0.0 if state.door_queue else max(0.0, state.capacity_kb - backlog)
+        return backlog, free, len(state.door_queue)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"t": self.t, "backlog": self.backlog, "processed": self.processed,
+                "admitted": self.admitted, "by_agv": self.by_agv,
+                "queue": [d.request_id for d in self.queue],
+                "doors": {rid: [d.agv_id, d.remaining, d.released_s]
+                          for rid, d in self.doors.items()},
+                "counts": self.counts}
+
+    def _resume(self) -> None:
+        state, answers = self.journal.load()
+        self.answers = answers
+        if state is None:
+            return
+        self.t = state["t"]
+        self.backlog, self.processed = state["backlog"], state["processed"]
+        self.admitted, self.by_agv = state["admitted"], dict(state["by_agv"])
+        self.counts.update(state["counts"])
+        self.counts["restarts"] += 1
+        for rid, (agv, remaining, released) in state["doors"].items():
+            door = _Door(rid, agv, remaining)
+            door.released_s = released
+            self.doors[rid] = door
+        self.queue = [self.doors[rid] for rid in state["queue"]]
+
+    def restart_at(self, now: float) -> None:
+        """After a restart: the server was down until ``now`` and processed nothing then."""
+        if now > self.t:
+            self.t = now
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.save(self.snapshot())
+            self.journal.close()
+
+    @staticmethod
+    def new_run_id() -> str:
+        return uuid.uuid4().hex[:8]

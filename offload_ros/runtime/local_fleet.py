@@ -1,0 +1,94 @@
+"""A whole fleet of runtime nodes in one process, on a virtual clock, wired by direct calls:
+the node logic without any middleware. Events run in the simulator's order (rule 5), so its
+numbers must equal the simulator's; tests use it to hold the runtime to the contract, and
+``run_report`` turns any fleet's final messages into the simulator's result shape."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
+from offload_ros.runtime.edge_server_node import EdgeServerNode, EdgeServerNodeConfig
+from offload_ros.runtime.policy_server import PolicyServer
+from offload_ros.runtime.run_report import RunReport
+from offload_ros.sim.simulator import Simulator
+
+
+class _Ports:
+    """Direct calls; ``drop`` may swallow an offer or its answer (fault injection)."""
+
+    def __init__(self, fleet: "LocalFleet") -> None:
+        self.fleet = fleet
+
+    def decide(self, request: Any) -> Any | None:
+        if self.fleet.policy is None:
+            return None
+        return self.fleet.policy.handle_decide(request)
+
+    def offload(self, es_id: str, request: Any) -> Any | None:
+        fleet = self.fleet
+        if fleet.drop is not None and fleet.drop("request", es_id, request):
+            return None
+        es = fleet.servers[es_id]
+        answer = es.handle_offload(request, fleet.now)
+        state = es.state_at(es.t)
+        for agv in fleet.agvs.values():
+            agv.on_es_state(state)
+        if fleet.drop is not None and fleet.drop("answer", es_id, request):
+            return None
+        return answer
+
+    def publish(self, topic: str, typename: str, message: Any) -> None:
+        fleet = self.fleet
+        fleet.published[typename] = fleet.published.get(typename, 0) + 1
+        if typename == "Pheromone":
+            for agv in fleet.agvs.values():
+                agv.on_pheromone(message)
+        elif typename == "AgvStatus":
+            fleet.statuses[message.agv_id] = message
+
+
+class LocalFleet:
+    """``LocalFleet(scenario, "balanced").run()`` → :class:`RunReport`."""
+
+    def __init__(self, scenario: Scenario, policy: str | None = "balanced", *,
+                 agv_config: AgvControllerConfig | None = None,
+                 es_config: EdgeServerNodeConfig | None = None,
+                 drop: Callable[[str, str, Any], bool] | None = None) -> None:
+        self.scenario = scenario
+        sim = Simulator(scenario)
+        self.policy = PolicyServer(scenario, policy) if policy else None
+        self.servers = {e: EdgeServerNode(scenario, e, es_config) for e in sim.es_ids}
+        self.agvs = {a: AgvController(scenario, a, agv_config, sim=sim) for a in sim.agv_ids}
+        self.order = list(self.agvs.values())
+        self.drop = drop
+        self.now = 0.0
+        self.published: dict[str, int] = {}
+        self.statuses: dict[str, Any] = {}
+        self.ports = _Ports(self)
+
+    def run(self) -> RunReport:
+        horizon = self.scenario.horizon_s
+        while True:
+            due = [(a.next[0], a.next[1], k) for k, a in enumerate(self.order)
+                   if a.next is not None and a.next[0] <= horizon]
+            if not due:
+                break
+            t, _, k = min(due)
+            self.now = t
+            agv = self.order[k]
+            if not agv.handle(self.ports):
+                agv.step(t, self.ports)          # resolve what it can, then try again
+                if not agv.handle(self.ports):
+                    break
+        self.now = horizon
+        for agv in self.order:
+            for _ in range(10):                   # offers in doubt are asked about again
+                agv.step(horizon, self.ports)
+                if not agv.in_doubt:
+                    break
+        return RunReport.collect(self.scenario, "live:" + (self.policy.name if self.policy
+                                                           else "plan"),
+                                 [a.status(horizon) for a in self.order],
+                                 [s.state_at(horizon) for s in self.servers.values()])
