@@ -7,6 +7,7 @@ on stderr and exits with code 2; a failure while running exits with 1.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from offload_ros import __version__
 from offload_ros.aigc.diffusion_config import DiffusionConfig
 from offload_ros.aigc.errors import AigcError
 from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+from offload_ros.bag.errors import BagError
 from offload_ros.evaluation.aigc_bench_config import AigcBenchConfig
 from offload_ros.evaluation.aigc_quality_config import AigcQualityConfig
 from offload_ros.evaluation.comparison import Comparison
@@ -35,11 +37,19 @@ from offload_ros.model.scenario_generator import ScenarioGenerator
 from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
 from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.flow_bound import FlowBound
+from offload_ros.runtime.agv_controller import AgvControllerConfig
+from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
+from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.sim.default_plan import DefaultPlan
 from offload_ros.sim.errors import SimError
 from offload_ros.sim.simulator import Simulator, SimulatorConfig
+from offload_ros.transport.errors import TransportError
+from offload_ros.transport.fleet_demo import FleetDemoConfig
+from offload_ros.transport.zenoh_config import ZenohConfig
 
-USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError, AigcError)
+USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError, AigcError,
+                NodeError, BagError)
 DEFAULT_POLICIES = "greedy,balanced,cooperative,mcoo,dqn,ac"
 
 #: The ROS parameters of each node, built from the components' dataclasses
@@ -48,6 +58,9 @@ ROS_NODES: dict[str, list[type]] = {
     "simulator": [SimulatorConfig],
     "cooperative_planner": [CooperativePlannerConfig],
     "edge_generation": [GenerationServiceConfig],
+    "agv": [AgvControllerConfig],
+    "edge_server": [EdgeServerNodeConfig],
+    "sim_clock": [SimClockConfig],
 }
 
 
@@ -204,6 +217,65 @@ class Cli:
         c.add_argument("--json", action="store_true")
         c.set_defaults(run=self.aigc_cost)
 
+        self._runtime_parsers(sub)
+
+    def _runtime_parsers(self, sub) -> None:
+        d = sub.add_parser("demo", help="the whole fleet as processes over Zenoh: live table, "
+                           "MCAP bag, report and plot",
+                           description="Starts an edge-server process per ES and an AGV and a "
+                           "policy process per AGV over Zenoh (this process is the router "
+                           "and the clock), records every topic to an MCAP rosbag2, shows a "
+                           "live table, and ends with out/demo/report.json and report.png, "
+                           "beside the simulator's numbers for the same scenario and policy.")
+        d.add_argument("--scenario", default="factory_5agv",
+                       help="scenario YAML or shipped name (default: factory_5agv)")
+        ConfigSchema(FleetDemoConfig).add_arguments(d)
+        d.add_argument("--json", action="store_true", help="print the report as JSON")
+        d.set_defaults(run=self.demo)
+
+        n = sub.add_parser("node", help="run one node of the live fleet over Zenoh")
+        nsub = n.add_subparsers(dest="node_kind", required=True, metavar="KIND")
+        kinds = {
+            "agv": ("an AGV (kinematic)", AgvControllerConfig),
+            "edge": ("an edge server", EdgeServerNodeConfig),
+            "policy": ("a policy node answering /<agv>/decide", None),
+            "clock": ("the router and /clock", SimClockConfig),
+        }
+        for kind, (helptext, cls) in kinds.items():
+            k = nsub.add_parser(kind, help=helptext)
+            k.add_argument("--scenario", default="factory_5agv")
+            k.add_argument("--horizon-s", type=float, help="override the scenario's horizon")
+            if kind != "clock":
+                k.add_argument("--time-scale", type=float, default=60.0,
+                               help="sim seconds per wall second (default: 60)")
+            if kind in ("agv", "edge"):
+                k.add_argument("--id", required=True, help="the AGV's or server's id")
+            if kind == "agv":
+                k.add_argument("--no-policy", action="store_true",
+                               help="no policy node: use the Algorithm 1 plan")
+            if kind == "policy":
+                k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
+                k.add_argument("--policy", default="mcoo",
+                               help=f"one of {', '.join(PolicyFactory.names())}")
+            if kind == "clock":
+                k.add_argument("--expect", default="",
+                               help="comma-separated node names to wait for before starting")
+            if cls is not None:
+                ConfigSchema(cls).add_arguments(k)
+            ConfigSchema(ZenohConfig).add_arguments(k, prefix="zenoh-")
+            k.set_defaults(run=self.node)
+
+        bg = sub.add_parser("bag", help="read a recording")
+        bgsub = bg.add_subparsers(dest="bag_command", required=True, metavar="ACTION")
+        bi = bgsub.add_parser("info", help="topics, types, counts, duration")
+        bi.add_argument("bag", type=Path)
+        bi.add_argument("--json", action="store_true")
+        bi.set_defaults(run=self.bag_info)
+        be = bgsub.add_parser("export", help="per-AGV transitions as a training dataset (.npz)")
+        be.add_argument("bag", type=Path)
+        be.add_argument("--out", type=Path, default=Path("out/transitions.npz"))
+        be.set_defaults(run=self.bag_export)
+
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def aigc_model(folder: Path | None):
@@ -220,6 +292,13 @@ class Cli:
         if not path.exists():
             raise ModelError(f"no such scenario file or shipped scenario: {name}", file=name)
         return Scenario.load(path)
+
+    @staticmethod
+    def scenario_path(name: str) -> Path:
+        path = Path(name)
+        if not path.exists():
+            path = PackagePaths.scenario(name)
+        return path
 
     @staticmethod
     def console():
@@ -253,6 +332,105 @@ class Cli:
             t.add_row(eid, f"{e.processed_kb:,.1f}", f"{e.backlog_kb:,.1f}", str(e.door_queue),
                       str(e.pheromones))
         con.print(t)
+        return 0
+
+    def demo(self, args: argparse.Namespace) -> int:
+        import logging
+        from offload_ros.transport.fleet_demo import FleetDemo
+        logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+        self.load(args.scenario)
+        path = self.scenario_path(args.scenario)
+        config = ConfigSchema(FleetDemoConfig).from_namespace(args)
+        if args.json:
+            config = dataclasses.replace(config, live=False)
+        try:
+            report = FleetDemo(path, config).run()
+        except TransportError as err:
+            print(f"offload-ros: demo failed: {err}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            con = self.console()
+            sim = report["simulator"]
+            con.print(f"processed {report['processed_kb']:,.1f} kB live vs "
+                      f"{sim['processed_kb']:,.1f} kB in the simulator "
+                      f"({report['processed_vs_simulator']:+.2%}); waits "
+                      f"{report['wait_s']:,.0f} s vs {sim['wait_s']:,.0f} s")
+            live = report["live"]
+            con.print(f"fallbacks {live['fallbacks']}, retries {live['retries']}, duplicate "
+                      f"requests {live['duplicates']}, restarts {live['restarts']}; "
+                      + ("work conserved across all processes" if not live["problems"]
+                         else "NOT CONSERVED: " + "; ".join(live["problems"])))
+            ai = report["aigc"]
+            if ai["tasks"]:
+                con.print(f"AIGC: {ai['done']} of {ai['tasks']} tasks done, mean latency "
+                          f"{ai['mean_latency_s'] or 0:.1f} s, p95 {ai['p95_latency_s'] or 0:.1f} s "
+                          f"(sim time)")
+            con.print(f"wrote {config.out}/report.json, {report['plot']}"
+                      + (f", bag {report['bag']} ({report['bag_messages']} messages)"
+                         if report["bag"] else ""))
+        return 0 if not report["live"]["problems"] else 1
+
+    def node(self, args: argparse.Namespace) -> int:
+        from offload_ros.transport.node_process import NodeProcess
+        sc = self.load(args.scenario)
+        if args.horizon_s is not None:
+            sc = dataclasses.replace(sc, horizon_s=args.horizon_s)
+        zenoh = ConfigSchema(ZenohConfig).from_namespace(args, prefix="zenoh-")
+        kind = args.node_kind
+        if kind == "agv":
+            from offload_ros.transport.agv_process import AgvProcess
+            NodeProcess.configure_logging(args.id)
+            proc = AgvProcess(args.id, sc, zenoh, args.time_scale,
+                              ConfigSchema(AgvControllerConfig).from_namespace(args),
+                              use_policy=not args.no_policy)
+        elif kind == "edge":
+            from offload_ros.transport.edge_process import EdgeProcess
+            NodeProcess.configure_logging(args.id)
+            proc = EdgeProcess(args.id, sc, zenoh, args.time_scale,
+                               ConfigSchema(EdgeServerNodeConfig).from_namespace(args))
+        elif kind == "policy":
+            from offload_ros.transport.policy_process import PolicyProcess
+            agvs = tuple(a for a in args.agv.split(",") if a)
+            name = agvs[0] + "_policy" if len(agvs) == 1 else "policy"
+            NodeProcess.configure_logging(name)
+            proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs)
+        else:
+            from offload_ros.transport.clock_process import ClockProcess
+            NodeProcess.configure_logging("sim_clock")
+            if zenoh.mode == "client":
+                zenoh = dataclasses.replace(zenoh, mode="router")
+            proc = ClockProcess(sc, zenoh, ConfigSchema(SimClockConfig).from_namespace(args),
+                                tuple(a for a in args.expect.split(",") if a))
+        try:
+            return proc.run()
+        except TransportError as err:
+            print(f"offload-ros: {err}", file=sys.stderr)
+            return 1
+
+    def bag_info(self, args: argparse.Namespace) -> int:
+        from offload_ros.bag.bag_reader import BagReader
+        info = BagReader(args.bag).info()
+        if args.json:
+            print(json.dumps(info, indent=2))
+            return 0
+        from rich.table import Table
+        con = self.console()
+        con.print(f"[bold]{info['path']}[/bold]: {info['storage']}, {info['messages']} "
+                  f"messages over {info['duration_s']:.1f} s")
+        t = Table()
+        for col in ("topic", "type", "messages"):
+            t.add_column(col, justify="right" if col == "messages" else "left")
+        for topic, v in info["topics"].items():
+            t.add_row(topic, v["type"], str(v["messages"]))
+        con.print(t)
+        return 0
+
+    def bag_export(self, args: argparse.Namespace) -> int:
+        from offload_ros.bag.bag_reader import BagReader
+        out = BagReader(args.bag).export_transitions(args.out)
+        print(json.dumps(out))
         return 0
 
     def compare(self, args: argparse.Namespace) -> int:

@@ -30,9 +30,20 @@ class ConfigSchema:
             help_ = f.metadata.get("help", "") + (f" [{unit}]" if unit else "") + \
                 f" (default: {f.default})"
             parser.add_argument(flag, dest=prefix.replace("-", "_") + f.name,
-                                type=type(f.default), default=f.default,
+                                type=self.boolean if isinstance(f.default, bool)
+                                else type(f.default), default=f.default,
                                 help=help_.replace("%", "%%"),
                                 metavar=f.name.upper())
+
+    @staticmethod
+    def boolean(text: str) -> bool:
+        """A flag's true/false (``bool("False")`` would be True)."""
+        value = text.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
     def from_namespace(self, ns: argparse.Namespace, *, prefix: str = "") -> Any:
         values = {f.name: getattr(ns, prefix.replace("-", "_") + f.name) for f in self.fields()}

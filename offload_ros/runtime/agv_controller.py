@@ -441,10 +441,13 @@ class AgvController:
         if self.state == WAITING:
             wait += min(t, self.scenario.horizon_s) - self.wait_start
         x, y = self.position_at(t)
-        target = self.route_ids[self.stop] if self.stop < len(self.route) else ""
+        target = self.route_ids[self.stop] if self.stop < len(self.route) else \
+            (self.route_ids[-1] if self.door is not None else "")
+        nxt = self.next if self.next is not None and self.pending is None else (-1.0, 0)
         return self.types.make(
             "AgvStatus", header={"stamp": MessageTypes.stamp(t)}, agv_id=self.agv_id,
             state=self.state, cycle=self.returns, stop=self.stop, target_es=target,
+            next_event_s=nxt[0], next_event_kind=nxt[1],
             position={"x": x, "y": y}, remaining_kb=self.remaining, loaded_kb=self.loaded,
             delivered_kb=self.delivered,
             in_doubt_kb=sum(kb for _, kb, _ in self.in_doubt.values()),

@@ -42,6 +42,12 @@ class EdgeServerNodeConfig:
         "unit": "s of sim time"})
     journal: str = field(default="", metadata={
         "help": "SQLite journal of the backlog and answers ('' = none: a restart forgets)"})
+    order_timeout_s: float = field(default=2.0, metadata={
+        "help": "longest hold of an offer while an AGV due here earlier (by its status) has "
+                "not offered yet", "unit": "s of wall time"})
+    settle_s: float = field(default=60.0, metadata={
+        "help": "processing older than this is committed (and journalled); an offer stamped "
+                "earlier is taken at the server's time", "unit": "s of sim time"})
     state_period_s: float = field(default=0.5, metadata={
         "help": "publish the state at least this often", "unit": "s of wall time"})
     aigc: bool = field(default=True, metadata={
@@ -89,7 +95,8 @@ class EdgeServerNode:
         self.counts = {"requests": 0, "duplicates": 0, "rejected": 0, "restarts": 0}
         self.aigc_inbox: list[tuple[Any, str, float]] = []   # (OffloadTask, agv, submitted)
         self.aigc_pending = 0
-        self.pheromones: list[Any] = []
+        self.due: dict[str, tuple[float, int]] = {}      # AGV -> its next event here
+        self.handled: dict[str, tuple[float, int]] = {}  # AGV -> its latest offer taken
         self.journal = EdgeJournal(self.config.journal) if self.config.journal else None
         if self.journal is not None:
             self._resume()
@@ -141,6 +148,38 @@ class EdgeServerNode:
         return 0.0 if self.queue else max(0.0, self.cap - self.backlog)
 
     # ------------------------------------------------------------------ requests
+    def order_key(self, req: Any) -> tuple[float, int, int]:
+        """Rule 5's order of offers: by stamp, door releases before arrivals, then by the
+        AGV's place in the scenario file."""
+        agvs = list(self.loads)
+        m = agvs.index(req.agv_id) if req.agv_id in self.loads else len(agvs)
+        stamp = float(req.stamp_s)
+        return (stamp if math.isfinite(stamp) else math.inf,
+                0 if req.resolve_only else 2, m)
+
+    def on_agv_status(self, status: Any) -> None:
+        """Learn when each AGV is next due here (its status says where it goes and when)."""
+        if status.agv_id not in self.loads:
+            return
+        if status.target_es == self.es_id and status.next_event_s >= 0 and \
+                status.next_event_kind != 1:
+            self.due[status.agv_id] = (status.next_event_s, status.next_event_kind)
+        else:
+            self.due.pop(status.agv_id, None)
+
+    def blocked_by(self, req: Any) -> str:
+        """An AGV due here before this offer (rule 5's order) whose offer has not come yet:
+        take this one after it (conservative ordering: offers stamped at the same instant by
+        different processes are admitted in the simulator's order). '' if none."""
+        key = self.order_key(req)
+        agvs = list(self.loads)
+        for agv, (t, kind) in self.due.items():
+            if agv == req.agv_id:
+                continue
+            if (t, kind, agvs.index(agv)) < key and self.handled.get(agv, (-1.0, 0)) < (t, kind):
+                return agv
+        return ""
+
     def handle_offload(self, req: Any, now: float) -> Any:
         """Answer one Offload request. Never raises on bad input: a bad offer is answered
         ``REJECTED`` with the reason (and counted)."""
@@ -154,6 +193,8 @@ class EdgeServerNode:
             return self._response({"status": REJECTED, "reason": problem})
         stamp = float(req.stamp_s)
         self.advance(max(stamp, self.t))
+        self.handled[req.agv_id] = max(self.handled.get(req.agv_id, (-1.0, 0)),
+                                       self.order_key(req)[:2])
         if req.resolve_only:  # never seen: close the id so a late copy admits nothing
             answer = {"status": UNKNOWN, "admitted_kb": 0.0,
                       "reason": "no earlier request with this id; closed"}
@@ -190,6 +231,8 @@ class EdgeServerNode:
             self.counts["duplicates"] += 1
             return self._response({**self.answers[rid], "duplicate": True})
         # an AGV at the door asks whether it has been released
+        self.handled[req.agv_id] = max(self.handled.get(req.agv_id, (-1.0, 0)),
+                                       self.order_key(req)[:2])
         self.advance(max(min(float(req.stamp_s), now + self.config.max_skew_s), self.t))
         if door.released_s is None and door.remaining <= _EPS_KB * max(1.0, self.cap):
             self._absorb(door, door.remaining)     # rounding residue of t = start + rest / rate

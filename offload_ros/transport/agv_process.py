@@ -1,0 +1,91 @@
+"""``offload-ros node agv --id agv1``: an AgvController over Zenoh (kinematic mode)."""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
+from offload_ros.runtime.edge_server_node import EdgeServerNode
+from offload_ros.runtime.errors import NodeError
+from offload_ros.transport.node_process import NodeProcess
+from offload_ros.transport.zenoh_config import ZenohConfig
+
+
+class AgvProcess(NodeProcess):
+    kind = "agv"
+
+    def __init__(self, agv_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
+                 config: AgvControllerConfig, use_policy: bool = True) -> None:
+        super().__init__(agv_id, scenario, zenoh, time_scale)
+        if config.mode != "kinematic":
+            raise NodeError("mode: the Zenoh shell drives AGVs kinematically; Nav2 mode "
+                            "needs the ROS 2 shell (ros2 launch offload_ros agv.launch.py)")
+        self.config = config
+        self.controller = AgvController(scenario, agv_id, config,
+                                        run_id=EdgeServerNode.new_run_id())
+        self.use_policy = use_policy
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.last_status = 0.0
+
+    # ports -----------------------------------------------------------------
+    def decide(self, request: Any) -> Any | None:
+        if not self.use_policy:
+            return None
+        start = time.monotonic()
+        answer = self.bus.call(f"/{self.name}/decide", "Decide", request,
+                               self.config.decide_timeout_s)
+        if answer is None:
+            self.wait_wall(self.config.decide_timeout_s, start)
+        return answer
+
+    def offload(self, es_id: str, request: Any) -> Any | None:
+        start = time.monotonic()
+        answer = self.bus.call(f"/{es_id}/offload", "Offload", request,
+                               self.config.offload_timeout_s)
+        if answer is None:
+            self.log.warning("no answer from %s to %s (stamp %.1f s)", es_id,
+                             request.request_id, request.stamp_s)
+            self.wait_wall(self.config.offload_timeout_s, start)
+        return answer
+
+    def publish(self, topic: str, typename: str, message: Any) -> None:
+        keep = 32 if typename == "Pheromone" else 0
+        self.bus.publish(topic, typename, message, keep=keep)
+        if typename == "AgvStatus":
+            self.last_status = time.monotonic()
+
+    # node ------------------------------------------------------------------
+    def setup(self) -> None:
+        put = self.inbox.put
+        self.bus.subscribe("/*/state", "EdgeServerState",
+                           lambda m, s: put(("state", m)), transient=True)
+        self.bus.subscribe("/*/pheromones", "Pheromone",
+                           lambda m, s: put(("pheromone", m, s)), transient=True)
+
+    def tick(self, now: float) -> float:
+        c = self.controller
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if item[0] == "state":
+                c.on_es_state(item[1])
+            else:
+                try:
+                    c.on_pheromone(item[1])
+                except NodeError as err:
+                    self.log.warning("dropped a pheromone from %s: %s", item[2], err)
+        did = c.step(now, self)
+        if not did and time.monotonic() - self.last_status >= self.config.status_period_s:
+            self.publish(f"/{self.name}/status", "AgvStatus", c.status(now))
+        nxt = c.next_event()
+        pause = self.config.status_period_s
+        if nxt is not None and nxt[0] <= self.scenario.horizon_s:
+            pause = min(pause, self.clock.wall_until(nxt[0]))
+        if c.in_doubt or c.pending:
+            pause = min(pause, 0.05)
+        return pause

@@ -1,0 +1,123 @@
+"""``offload-ros node edge --id es1``: an EdgeServerNode over Zenoh, with its journal and its
+AIGC tasks.
+
+An offer is held while an AGV that is due here earlier in rule 5's order (by its last status)
+has not offered yet, at most ``order_timeout_s``; so offers stamped at the same sim instant by
+different AGV processes are admitted in the simulator's order whatever order the network
+delivered them in, and no offer waits when none is due before it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from typing import Any, Callable
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.aigc_runner import AigcRunner
+from offload_ros.runtime.edge_server_node import REJECTED, EdgeServerNode, EdgeServerNodeConfig
+from offload_ros.transport.node_process import NodeProcess
+from offload_ros.transport.zenoh_config import ZenohConfig
+
+
+class EdgeProcess(NodeProcess):
+    kind = "edge_server"
+
+    def __init__(self, es_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
+                 config: EdgeServerNodeConfig) -> None:
+        super().__init__(es_id, scenario, zenoh, time_scale)
+        self.config = config
+        self.node = EdgeServerNode(scenario, es_id, config)
+        self.lock = threading.Lock()
+        self.held: list[tuple[tuple, int, float, Any, str, Callable]] = []
+        self.seq = itertools.count()
+        self.aigc = AigcRunner(es_id, time_scale) if config.aigc else None
+        self.restarted = self.node.counts["restarts"] > 0
+        self.last_state = 0.0
+        self.last_t = -1.0
+
+    def on_offload(self, request: Any, sender: str, reply: Callable[[Any], None]) -> None:
+        with self.lock:
+            heapq.heappush(self.held, (self.node.order_key(request), next(self.seq),
+                                       time.monotonic() + self.config.order_timeout_s,
+                                       request, sender, reply))
+        self.wake.set()
+
+    def _take_due(self, now: float) -> float:
+        """Answer the held offers whose window has passed, in rule 5's order; the wall
+        seconds until the next one is due."""
+        wall = time.monotonic()
+        answered = []
+        with self.lock:
+            while self.held:
+                _, _, deadline, request, sender, reply = self.held[0]
+                blocker = self.node.blocked_by(request)
+                if blocker and deadline > wall:
+                    break
+                if blocker:
+                    self.log.warning("took %s from %s without waiting longer for %s",
+                                     request.request_id, sender, blocker)
+                heapq.heappop(self.held)
+                answer = self.node.handle_offload(request, now)
+                if answer.status == REJECTED:
+                    self.log.warning("rejected %s from %s: %s", request.request_id, sender,
+                                     answer.reason)
+                answered.append((reply, answer))
+            if answered:
+                self._publish_state(self.node.t)
+            nxt = min((h[2] for h in self.held), default=None)
+        for reply, answer in answered:
+            reply(answer)
+        return 1.0 if nxt is None else max(0.0, min(0.01, nxt - time.monotonic()))
+
+    def _publish_state(self, t: float) -> None:
+        t = min(t, self.scenario.horizon_s)
+        self.bus.publish(f"/{self.name}/state", "EdgeServerState", self.node.state_at(t),
+                         keep=1)
+        self.last_state = time.monotonic()
+
+    def on_status(self, status: Any, sender: str) -> None:
+        with self.lock:
+            self.node.on_agv_status(status)
+        if self.held:
+            self.wake.set()
+
+    def setup(self) -> None:
+        self.bus.subscribe("/*/status", "AgvStatus", self.on_status)
+        self.bus.serve(f"/{self.name}/offload", "Offload", self.on_offload, deferred=True)
+
+    def tick(self, now: float) -> float:
+        horizon = self.scenario.horizon_s
+        wait = self._take_due(now)
+        with self.lock:
+            if self.restarted:
+                self.node.restart_at(min(now, horizon))
+                self.log.info("resumed from %s: backlog %.1f kB, %d at the door",
+                              self.config.journal, self.node.backlog, len(self.node.queue))
+                self.restarted = False
+            settle = min(now - self.config.settle_s, horizon)
+            if settle > self.node.t and not self.held:   # no offer can still precede it
+                self.node.advance(settle)
+            if self.node.journal is not None and self.node.t != self.last_t:
+                self.node.journal.save(self.node.snapshot())
+                self.last_t = self.node.t
+            inbox, self.node.aigc_inbox = self.node.aigc_inbox, []
+            if time.monotonic() - self.last_state >= self.config.state_period_s:
+                self._publish_state(now)
+        if self.aigc is not None:
+            for task, agv, stamp in inbox:
+                self.aigc.submit(task, agv, stamp)
+            for result in self.aigc.poll(now):
+                self.bus.publish(f"/{self.name}/aigc/results", "AigcResult", result)
+            self.node.aigc_pending = self.aigc.pending()
+            if self.aigc.pending():
+                wait = min(wait, 0.05)
+        return min(wait, 0.1, self.config.state_period_s)
+
+    def finish(self) -> None:
+        if self.aigc is not None:
+            self.aigc.stop()
+        with self.lock:
+            self.node.close()

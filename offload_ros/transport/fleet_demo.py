@@ -1,0 +1,380 @@
+"""``offload-ros demo``: the whole fleet of a scenario as separate processes over Zenoh.
+
+This process is the fleet's router and its /clock. It starts an ``edge`` process per edge
+server, an ``agv`` and a ``policy`` process per AGV, waits until all are ready, starts sim
+time, records every topic to an MCAP rosbag2, shows a live table, and at the horizon
+collects the last states into a report (the simulator's result shape) with a plot, beside
+what the simulator gives for the same scenario and policy. Optionally it kills an edge
+server mid-run and restarts it from its journal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from offload_ros.bag.bag_recorder import BagRecorder
+from offload_ros.bag.errors import BagError
+from offload_ros.bag.message_types import MessageTypes
+from offload_ros.bag.topic_catalog import TopicCatalog
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.agv_controller import STATE_NAMES, WAITING
+from offload_ros.runtime.run_report import RunReport
+from offload_ros.runtime.sim_clock import SimClockConfig
+from offload_ros.sim.simulator import Simulator
+from offload_ros.transport.clock_process import ClockProcess
+from offload_ros.transport.errors import TransportError
+from offload_ros.transport.zenoh_config import ZenohConfig
+
+
+@dataclass(frozen=True)
+class FleetDemoConfig:
+    """``offload-ros demo`` options."""
+
+    policy: str = field(default="mcoo", metadata={
+        "help": "the policy every AGV's policy node runs (a planner or a trained policy)"})
+    time_scale: float = field(default=60.0, metadata={"help": "sim seconds per wall second"})
+    minutes: float = field(default=60.0, metadata={
+        "help": "sim minutes to run (at most the scenario's horizon)"})
+    out: str = field(default="out/demo", metadata={
+        "help": "folder for report.json, report.png, the bag, journals and node logs"})
+    endpoint: str = field(default="", metadata={
+        "help": "router endpoint (default: tcp/127.0.0.1 on a free port)"})
+    aigc_tasks_per_hour: float = field(default=2.0, metadata={
+        "help": "AIGC tasks per AGV per sim hour, run on the edge servers (0: none)"})
+    record: bool = field(default=True, metadata={"help": "record every topic to an MCAP bag"})
+    live: bool = field(default=True, metadata={"help": "show the live table"})
+    kill_es: str = field(default="", metadata={
+        "help": "kill this edge server's process mid-run and restart it from its journal"})
+    kill_at_min: float = field(default=10.0, metadata={
+        "help": "when to kill it", "unit": "sim minutes"})
+    down_s: float = field(default=2.0, metadata={
+        "help": "how long it stays down", "unit": "s of wall time"})
+    ready_timeout_s: float = field(default=180.0, metadata={
+        "help": "longest wait for every node to start", "unit": "s"})
+
+
+class FleetDemo:
+    def __init__(self, scenario_path: Path, config: FleetDemoConfig,
+                 zenoh: ZenohConfig | None = None) -> None:
+        self.path = Path(scenario_path)
+        self.config = config
+        base = Scenario.load(self.path)
+        horizon = min(base.horizon_s, config.minutes * 60.0)
+        if horizon <= 0:
+            raise TransportError(f"minutes: must be > 0, got {config.minutes!r}")
+        self.scenario = dataclasses.replace(base, horizon_s=horizon)
+        PolicyFactory.make(config.policy, self.scenario)     # a bad name fails here, at once
+        self.out = Path(config.out)
+        endpoint = config.endpoint or f"tcp/127.0.0.1:{self._free_port()}"
+        self.zenoh = zenoh or ZenohConfig(mode="router", connect=endpoint)
+        self.zenoh = dataclasses.replace(self.zenoh, mode="router", connect=endpoint)
+        self.types = MessageTypes.default()
+        self.children: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.status: dict[str, Any] = {}
+        self.states: dict[str, Any] = {}
+        self.series: list[tuple[float, str, float]] = []     # (t, es, processed)
+        self.aigc: list[Any] = []
+        self.bag: BagRecorder | None = None
+        self.killed = False
+        self.log = logging.getLogger("demo")
+
+    @staticmethod
+    def _free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    # ------------------------------------------------------------------ processes
+    def _spawn(self, name: str, args: list[str]) -> None:
+        cmd = [sys.executable, "-m", "offload_ros.cli", "node", *args,
+               "--scenario", str(self.path), "--horizon-s", repr(self.scenario.horizon_s),
+               "--time-scale", repr(self.config.time_scale), "--zenoh-connect", self.zenoh.connect,
+               "--zenoh-prefix", self.zenoh.prefix]
+        self.commands[name] = cmd
+        log = open(self.out / "logs" / f"{name}.log", "a")
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+               "PYTHONUNBUFFERED": "1"}
+        self.children[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                               env=env, start_new_session=True)
+
+    def _start_nodes(self) -> None:
+        for es in self.scenario.edge_servers:
+            self._spawn(es.id, ["edge", "--id", es.id, "--journal",
+                                str(self.out / "journal" / f"{es.id}.db"),
+                                "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
+        for agv in self.scenario.agvs:
+            self._spawn(f"{agv.id}_policy", ["policy", "--agv", agv.id,
+                                             "--policy", self.config.policy])
+            self._spawn(agv.id, ["agv", "--id", agv.id, "--aigc-tasks-per-hour",
+                                 repr(self.config.aigc_tasks_per_hour)])
+
+    def _stop_nodes(self) -> None:
+        for p in self.children.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for p in self.children.values():
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    def _dead(self) -> list[str]:
+        return [n for n, p in self.children.items() if p.poll() is not None
+                and not (self.killed and n == self.config.kill_es)]
+
+    def _tail(self, name: str) -> str:
+        try:
+            lines = (self.out / "logs" / f"{name}.log").read_text().splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-8:])
+
+    # ------------------------------------------------------------------ messages
+    def _on_sample(self, sample: Any) -> None:
+        key = str(sample.key_expr)
+        topic = "/" + key.split("/", 1)[1]
+        data = sample.payload.to_bytes()
+        try:
+            spec = TopicCatalog.spec(topic)
+            msg = self.types.decode(spec.typename, data)
+        except BagError as err:
+            self.log.warning("dropped a message on %s: %s", key, err)
+            return
+        if self.bag is not None:
+            stamp = getattr(getattr(msg, "header", None), "stamp", None) or \
+                getattr(msg, "clock", None)
+            t_ns = int(MessageTypes.seconds(stamp) * 1e9) if stamp is not None else 0
+            self.bag.write(topic, t_ns, data)
+        if spec.typename.endswith("AgvStatus"):
+            self.status[msg.agv_id] = msg
+        elif spec.typename.endswith("EdgeServerState"):
+            self.states[msg.es_id] = msg
+            self.series.append((MessageTypes.seconds(msg.header.stamp), msg.es_id,
+                                msg.processed_kb))
+        elif spec.typename.endswith("AigcResult"):
+            self.aigc.append(msg)
+
+    # ------------------------------------------------------------------ table
+    def table(self, now: float):
+        from rich.table import Table
+        from rich.console import Group
+        h = max(now, 1e-9) / 3600.0
+        t1 = Table(title=f"{self.scenario.name} · {self.config.policy} · sim "
+                         f"{now / 60:5.1f} / {self.scenario.horizon_s / 60:.0f} min "
+                         f"· {self.config.time_scale:g}x")
+        for col in ("AGV", "cycle", "state", "next", "remaining kB", "delivered kB",
+                    "wait s", "fallbacks"):
+            t1.add_column(col, justify="right" if col not in ("AGV", "state") else "left")
+        for a in self.scenario.agvs:
+            s = self.status.get(a.id)
+            if s is None:
+                t1.add_row(a.id, "-", "starting", "", "", "", "", "")
+                continue
+            t1.add_row(a.id, str(s.cycle), STATE_NAMES[s.state], s.target_es or "start",
+                       f"{s.remaining_kb:.0f}", f"{s.delivered_kb:.0f}", f"{s.wait_s:.0f}",
+                       str(s.fallbacks))
+        t2 = Table()
+        for col in ("ES", "backlog kB", "door queue", "processed kB", "processed kB/h", "AIGC"):
+            t2.add_column(col, justify="right" if col != "ES" else "left")
+        total = 0.0
+        for e in self.scenario.edge_servers:
+            s = self.states.get(e.id)
+            if s is None:
+                t2.add_row(e.id, "-", "-", "-", "-", "-")
+                continue
+            total += s.processed_kb
+            t2.add_row(e.id, f"{s.backlog_kb:.0f}/{s.capacity_kb:.0f}",
+                       ",".join(s.door_queue) or "-", f"{s.processed_kb:.0f}",
+                       f"{s.processed_kb / h:.0f}" if now > 0 else "-", str(s.aigc_pending))
+        t2.add_row("all", "", "", f"{total:.0f}", f"{total / h:.0f}" if now > 0 else "-",
+                   f"{len(self.aigc)} done")
+        return Group(t1, t2)
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> dict[str, Any]:
+        cfg = self.config
+        for sub in ("logs", "journal"):
+            shutil.rmtree(self.out / sub, ignore_errors=True)
+            (self.out / sub).mkdir(parents=True, exist_ok=True)
+        if cfg.record:
+            shutil.rmtree(self.out / "bag", ignore_errors=True)
+            self.bag = BagRecorder(self.out / "bag", self.types)
+        names = [e.id for e in self.scenario.edge_servers] + \
+            [n for a in self.scenario.agvs for n in (a.id, f"{a.id}_policy")]
+        clock = ClockProcess(self.scenario, self.zenoh, SimClockConfig(cfg.time_scale),
+                             tuple(names), cfg.ready_timeout_s)
+        sub = clock.bus.session.declare_subscriber(self.zenoh.prefix + "/**", self._on_sample)
+        started = time.monotonic()
+        try:
+            self._start_nodes()
+            try:
+                clock.wait_ready(alive=lambda: not self._dead())
+            except TransportError as err:
+                dead = self._dead()
+                raise TransportError(f"{err}" + "".join(
+                    f"\n--- {n} exited ({self.children[n].returncode}):\n{self._tail(n)}"
+                    for n in dead)) from err
+            ready_s = time.monotonic() - started
+            clock.clock.start()
+            report = self._loop(clock)
+            report["startup_s"] = ready_s
+        finally:
+            self._stop_nodes()
+            sub.undeclare()
+            clock.bus.close()
+            if self.bag is not None:
+                self.bag.close()
+        return report
+
+    def _loop(self, clock: ClockProcess) -> dict[str, Any]:
+        from rich.console import Console
+        from rich.live import Live
+        cfg, horizon = self.config, self.scenario.horizon_s
+        console = Console(stderr=True)
+        live = Live(self.table(0.0), console=console, refresh_per_second=4,
+                    transient=False) if cfg.live else None
+        down_until = None
+        if live is not None:
+            live.start()
+        try:
+            last = 0.0
+            while True:
+                now = clock.clock.now()
+                clock.publish_clock()
+                dead = self._dead()
+                if dead:
+                    raise TransportError(f"node {dead[0]} exited "
+                                         f"({self.children[dead[0]].returncode}):\n"
+                                         + self._tail(dead[0]))
+                if cfg.kill_es and not self.killed and now >= cfg.kill_at_min * 60:
+                    self.children[cfg.kill_es].kill()
+                    self.children[cfg.kill_es].wait()
+                    self.killed = True
+                    down_until = time.monotonic() + cfg.down_s
+                    self.log.warning("killed %s at sim %.1f min", cfg.kill_es, now / 60)
+                if down_until is not None and time.monotonic() >= down_until:
+                    cmd = self.commands[cfg.kill_es]
+                    self.children[cfg.kill_es] = subprocess.Popen(
+                        cmd, stdout=open(self.out / "logs" / f"{cfg.kill_es}.log", "a"),
+                        stderr=subprocess.STDOUT, start_new_session=True,
+                        env={**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})
+                    self.killed = False
+                    down_until = None
+                if live is not None and time.monotonic() - last > 0.25:
+                    live.update(self.table(min(now, horizon)))
+                    last = time.monotonic()
+                if now >= horizon and self._settled(horizon):
+                    break
+                if now >= horizon + 120 * cfg.time_scale:
+                    raise TransportError("the fleet did not settle within 120 s after the "
+                                         "horizon: " + self._unsettled(horizon))
+                time.sleep(clock.config.clock_period_s)
+            if live is not None:
+                live.update(self.table(horizon))
+        finally:
+            if live is not None:
+                live.stop()
+        return self._report()
+
+    def _settled(self, horizon: float) -> bool:
+        return not self._unsettled(horizon)
+
+    def _unsettled(self, horizon: float) -> str:
+        for a in self.scenario.agvs:
+            s = self.status.get(a.id)
+            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6 or \
+                    s.in_doubt_kb > 0 or s.state not in (WAITING, 4):
+                return f"{a.id} has not reported its end"
+        for e in self.scenario.edge_servers:
+            s = self.states.get(e.id)
+            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6:
+                return f"{e.id} has not reported its state at the horizon"
+        return ""
+
+    def _report(self) -> dict[str, Any]:
+        time.sleep(0.3)   # the last answers' states
+        policy = self.config.policy
+        report = RunReport.collect(self.scenario, f"live:{policy}",
+                                   list(self.status.values()), list(self.states.values()))
+        sim = Simulator(self.scenario).run(PolicyFactory.make(policy, self.scenario))
+        out = report.to_json()
+        live_kb, sim_kb = report.result.processed_kb, sim.processed_kb
+        out["simulator"] = {"processed_kb": sim_kb, "wait_s": sim.wait_s,
+                            "cycles": sim.cycles}
+        out["processed_vs_simulator"] = live_kb / sim_kb - 1.0 if sim_kb else 0.0
+        lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
+        out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
+                       "mean_latency_s": sum(lat) / len(lat) if lat else None,
+                       "p95_latency_s": lat[int(0.95 * (len(lat) - 1))] if lat else None}
+        out["bag"] = str(self.out / "bag") if self.bag is not None else None
+        out["bag_messages"] = sum(self.bag.counts.values()) if self.bag is not None else 0
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "report.json").write_text(json.dumps(out, indent=2))
+        out["plot"] = str(self.plot(out, sim))
+        return out
+
+    def plot(self, out: dict[str, Any], sim: Any) -> Path:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import numpy as np
+        h = self.scenario.horizon_s / 3600.0
+        fig, ax = plt.subplots(2, 2, figsize=(12, 8))
+        es = [e.id for e in self.scenario.edge_servers]
+        x = np.arange(len(es))
+        ax[0, 0].bar(x - 0.2, [out["edge_servers"][e]["processed_kb"] / h for e in es], 0.4,
+                     label="live")
+        ax[0, 0].bar(x + 0.2, [sim.edge_servers[e].processed_kb / h for e in es], 0.4,
+                     label="simulator")
+        ax[0, 0].set_xticks(x, es)
+        ax[0, 0].set_ylabel("processed kB/h")
+        ax[0, 0].set_title(f"per edge server (live {out['processed_vs_simulator']:+.2%} vs "
+                           f"simulator)")
+        ax[0, 0].legend()
+        agvs = [a.id for a in self.scenario.agvs]
+        xa = np.arange(len(agvs))
+        ax[0, 1].bar(xa - 0.2, [out["agvs"][a]["delivered_kb"] / h for a in agvs], 0.4,
+                     label="delivered kB/h")
+        ax[0, 1].set_xticks(xa, agvs)
+        ax[0, 1].set_ylabel("delivered kB/h")
+        tw = ax[0, 1].twinx()
+        tw.bar(xa + 0.2, [out["agvs"][a]["wait_s"] for a in agvs], 0.4, color="tab:red",
+               label="wait s")
+        tw.set_ylabel("wait at doors (s)", color="tab:red")
+        ax[0, 1].set_title("per AGV")
+        for e in es:
+            pts = sorted((t, p) for t, i, p in self.series if i == e)
+            if pts:
+                ax[1, 0].plot([t / 60 for t, _ in pts], [p for _, p in pts], label=e)
+        ax[1, 0].set_xlabel("sim minutes")
+        ax[1, 0].set_ylabel("processed kB (cumulative)")
+        ax[1, 0].legend(fontsize=8)
+        ax[1, 0].set_title("processing over time")
+        lat = [r.latency_s for r in self.aigc if r.status == 0]
+        if lat:
+            ax[1, 1].hist(lat, bins=20)
+            ax[1, 1].set_xlabel("AIGC task latency (sim s)")
+            ax[1, 1].set_title(f"AIGC: {len(lat)} of {len(self.aigc)} tasks done")
+        else:
+            ax[1, 1].text(0.5, 0.5, "no AIGC tasks finished", ha="center", va="center")
+            ax[1, 1].set_axis_off()
+        fig.tight_layout()
+        path = self.out / "report.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path

@@ -1,0 +1,34 @@
+"""``offload-ros node policy --agv agv1``: a PolicyServer answering ``/<agv>/decide``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.policy_server import PolicyServer
+from offload_ros.transport.node_process import NodeProcess
+from offload_ros.transport.zenoh_config import ZenohConfig
+
+
+class PolicyProcess(NodeProcess):
+    kind = "policy"
+
+    def __init__(self, name: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
+                 policy: str, agv_ids: tuple[str, ...]) -> None:
+        super().__init__(name, scenario, zenoh, time_scale, follow_clock=False)
+        self.server = PolicyServer(scenario, policy, agv_ids)
+
+    def on_decide(self, request: Any, sender: str) -> Any:
+        answer = self.server.handle_decide(request)
+        if not answer.ok:
+            self.log.warning("refused a decision for %s from %s: %s", request.agv_id, sender,
+                             answer.reason)
+        return answer
+
+    def setup(self) -> None:
+        for agv in sorted(self.server.serves):
+            self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide)
+        self.clock.start()     # it needs no sim time; the loop only idles
+
+    def tick(self, now: float) -> float:
+        return 1.0
