@@ -27,6 +27,7 @@ setup(
         *tree("launch"),
         *tree("config"),
         *tree("models"),
+        *tree("offload_interfaces"),   # the .msg/.srv files, for the typestore at run time
     ],
     python_requires=">=3.10",
     install_requires=[
@@ -38,6 +39,8 @@ setup(
         "tqdm>=4.60",
         "pettingzoo>=1.24",
         "gymnasium>=0.29",
+        "eclipse-zenoh>=1.0",      # the live fleet's middleware (transport/)
+        "rosbags>=0.10",           # CDR messages and MCAP rosbag2 files without ROS (bag/)
         "setuptools",
     ],
     extras_require={
@@ -52,5 +55,12 @@ setup(
     maintainer_email="offload-ros@example.com",
     description="Learned task offloading for factory AGV fleets and edge servers (MCOO, AMARL).",
     license="Apache-2.0",
-    entry_points={"console_scripts": ["offload-ros = offload_ros.cli:main"]},
+    entry_points={"console_scripts": [
+        "offload-ros = offload_ros.cli:main",
+        # ROS 2 nodes (ros2 run offload_ros agv_node ...); they need a sourced ROS 2 Jazzy
+        "agv_node = offload_ros.ros.agv_ros_node:main",
+        "edge_server_node = offload_ros.ros.edge_server_ros_node:main",
+        "policy_node = offload_ros.ros.policy_ros_node:main",
+        "sim_clock_node = offload_ros.ros.sim_clock_ros_node:main",
+    ]},
 )

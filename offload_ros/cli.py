@@ -377,7 +377,15 @@ class Cli:
         sc = self.load(args.scenario)
         if args.horizon_s is not None:
             sc = dataclasses.replace(sc, horizon_s=args.horizon_s)
-        zenoh = ConfigSchema(ZenohConfig).from_namespace(args, prefix="zenoh-")
+        try:
+            return self._node(args, sc, ConfigSchema(ZenohConfig).from_namespace(
+                args, prefix="zenoh-"))
+        except TransportError as err:
+            print(f"offload-ros: {err}", file=sys.stderr)
+            return 1
+
+    def _node(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
+        from offload_ros.transport.node_process import NodeProcess
         kind = args.node_kind
         if kind == "agv":
             from offload_ros.transport.agv_process import AgvProcess
@@ -403,11 +411,7 @@ class Cli:
                 zenoh = dataclasses.replace(zenoh, mode="router")
             proc = ClockProcess(sc, zenoh, ConfigSchema(SimClockConfig).from_namespace(args),
                                 tuple(a for a in args.expect.split(",") if a))
-        try:
-            return proc.run()
-        except TransportError as err:
-            print(f"offload-ros: {err}", file=sys.stderr)
-            return 1
+        return proc.run()
 
     def bag_info(self, args: argparse.Namespace) -> int:
         from offload_ros.bag.bag_reader import BagReader

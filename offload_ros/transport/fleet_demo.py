@@ -90,6 +90,7 @@ class FleetDemo:
         self.aigc: list[Any] = []
         self.bag: BagRecorder | None = None
         self.killed = False
+        self.kill_done = False
         self.log = logging.getLogger("demo")
 
     @staticmethod
@@ -261,10 +262,10 @@ class FleetDemo:
                     raise TransportError(f"node {dead[0]} exited "
                                          f"({self.children[dead[0]].returncode}):\n"
                                          + self._tail(dead[0]))
-                if cfg.kill_es and not self.killed and now >= cfg.kill_at_min * 60:
+                if cfg.kill_es and not self.kill_done and now >= cfg.kill_at_min * 60:
                     self.children[cfg.kill_es].kill()
                     self.children[cfg.kill_es].wait()
-                    self.killed = True
+                    self.killed = self.kill_done = True
                     down_until = time.monotonic() + cfg.down_s
                     self.log.warning("killed %s at sim %.1f min", cfg.kill_es, now / 60)
                 if down_until is not None and time.monotonic() >= down_until:
