@@ -33,7 +33,10 @@ class BagReader:
         for c in r.connections:
             t = topics.setdefault(c.topic, {"type": c.msgtype, "messages": 0})
             t["messages"] += c.msgcount
-        return {"path": str(self.path), "storage": r.metadata["storage_identifier"],
+        import yaml
+        meta = yaml.safe_load((self.path / "metadata.yaml").read_text())
+        storage = meta["rosbag2_bagfile_information"].get("storage_identifier", "")
+        return {"path": str(self.path), "storage": storage,
                 "messages": r.message_count, "duration_s": r.duration * 1e-9,
                 "start_ns": r.start_time, "end_ns": r.end_time,
                 "topics": dict(sorted(topics.items()))}
@@ -45,6 +48,8 @@ class BagReader:
         conns = [c for c in self.reader.connections
                  if (topics is None or c.topic in topics)
                  and (typename is None or c.msgtype == typename)]
+        if not conns:      # (an empty list would mean every connection to rosbags)
+            return
         for conn, t_ns, raw in self.reader.messages(connections=conns):
             try:
                 yield conn.topic, t_ns, self.types.decode(conn.msgtype, raw)

@@ -175,7 +175,7 @@ class AgvController:
     def step(self, now: float, ports: AgvPorts) -> bool:
         """Run what is due by ``now``; True if something happened."""
         self.now = now
-        did = self._resolve(ports)
+        did = self.resolve(ports)
         horizon = self.scenario.horizon_s
         while self.next is not None and self.next[0] <= min(now, horizon):
             if not self.handle(ports):
@@ -285,14 +285,17 @@ class AgvController:
             self.state = IN_DOUBT     # it must hand everything over here: ask again later
             return False
         self.pending = None
-        rem = self.remaining
+        # what this offer carried (an amount in doubt that came back meanwhile stays on board)
+        rem = req.amount_kb
         if resp.status == REJECTED:
             raise NodeError(f"{self.agv_id}: {es_id} rejected the hand-over at its last stop: "
                             f"{resp.reason}")
         if resp.status == ADMITTED:
             if rem > 0.0:
                 self.delivered += rem
-                self.remaining = 0.0
+                self.remaining -= rem
+                if abs(self.remaining) < 1e-9 * max(1.0, self.load):
+                    self.remaining = 0.0
             self.stop = k + 1
             self._schedule(t, -1, CYCLE_START)
             return True
@@ -300,7 +303,7 @@ class AgvController:
         if free > 0.0:
             self.delivered += free
             rem -= free
-            self.remaining = rem
+            self.remaining -= free
         self.wait_start = t
         self.waits += 1
         if self.sim.shared[i]:
@@ -372,7 +375,7 @@ class AgvController:
                 return resp
         return None
 
-    def _resolve(self, ports: AgvPorts) -> bool:
+    def resolve(self, ports: AgvPorts) -> bool:
         """Ask about offers in doubt; each ends admitted (once) or carried again."""
         did = False
         for rid, (es_id, kb, stamp) in list(self.in_doubt.items()):

@@ -40,6 +40,9 @@ class EdgeServerNodeConfig:
     max_skew_s: float = field(default=30.0, metadata={
         "help": "offers stamped further than this ahead of the server's clock are rejected",
         "unit": "s of sim time"})
+    max_offer_loads: float = field(default=4.0, metadata={
+        "help": "offers of more than this many of the AGV's loads are rejected as oversize "
+                "(an AGV carries one load, more only after offers in doubt came back)"})
     journal: str = field(default="", metadata={
         "help": "SQLite journal of the backlog and answers ('' = none: a restart forgets)"})
     order_timeout_s: float = field(default=2.0, metadata={
@@ -264,11 +267,15 @@ class EdgeServerNode:
         amount, stamp = float(req.amount_kb), float(req.stamp_s)
         if not math.isfinite(amount) or amount < 0.0:
             return f"amount_kb: must be a finite number >= 0, got {amount!r}"
-        if amount > self.loads[req.agv_id] * (1 + 1e-9):
-            return (f"amount_kb: {amount:g} is more than {req.agv_id}'s load "
-                    f"({self.loads[req.agv_id]:g} kB)")
+        limit = self.loads[req.agv_id] * self.config.max_offer_loads
+        if amount > limit * (1 + 1e-9):
+            return (f"amount_kb: {amount:g} is more than {self.config.max_offer_loads:g} "
+                    f"loads of {req.agv_id} ({limit:g} kB)")
         if not math.isfinite(stamp) or stamp < 0.0:
             return f"stamp_s: must be a finite sim time >= 0, got {stamp!r}"
+        if stamp > self.scenario.horizon_s:
+            return (f"stamp_s: {stamp:.3f} is after the run's horizon "
+                    f"({self.scenario.horizon_s:g} s)")
         if stamp > now + self.config.max_skew_s:
             return (f"stamp_s: {stamp:.3f} is {stamp - now:.1f} s ahead of the server's clock "
                     f"(max_skew_s {self.config.max_skew_s:g})")

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNode, EdgeServerNodeConfig
+from offload_ros.runtime.errors import NodeError
 from offload_ros.runtime.policy_server import PolicyServer
 from offload_ros.runtime.run_report import RunReport
 from offload_ros.sim.simulator import Simulator
@@ -78,10 +79,12 @@ class LocalFleet:
             t, _, k = min(due)
             self.now = t
             agv = self.order[k]
-            if not agv.handle(self.ports):
-                agv.step(t, self.ports)          # resolve what it can, then try again
-                if not agv.handle(self.ports):
+            for _ in range(100):                  # an unanswered hand-over is offered again
+                if agv.handle(self.ports):
                     break
+            else:
+                raise NodeError(f"{agv.agv_id}: no answer after 100 tries at {t:.1f} s")
+            agv.resolve(self.ports)               # offers in doubt are asked about again
         self.now = horizon
         for agv in self.order:
             for _ in range(10):                   # offers in doubt are asked about again

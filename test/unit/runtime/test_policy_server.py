@@ -1,0 +1,50 @@
+"""The policy node's logic: answers from a local observation; refuses bad ones by name."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.policy_server import NO_ACTION, PolicyServer
+from offload_ros.sim.action_set import ActionSet
+from test.unit.runtime.conftest import TYPES
+
+
+def decide(**kw):
+    base = dict(agv_id="agv1", time_s=40.0, cycle=0, stop=0, stops=2, remaining_kb=200.0,
+                load_kb=200.0, plan_kb=80.0, es_id="es2", backlog_kb=20.0, free_kb=80.0,
+                capacity_kb=100.0, rate_kb_per_min=60.0)
+    return TYPES.make("Decide_Request", **{**base, **kw})
+
+
+def test_planners_answer_amounts(scenario):
+    assert PolicyServer(scenario, "balanced").handle_decide(decide()).amount_kb == 80.0
+    greedy = PolicyServer(scenario, "greedy").handle_decide(decide())
+    assert greedy.ok and math.isinf(greedy.amount_kb) and greedy.action == NO_ACTION
+
+
+def test_a_trained_policy_answers_an_action_of_the_action_set(scenario):
+    ans = PolicyServer(scenario, "mcoo").handle_decide(decide())
+    assert ans.ok and 0 <= ans.action < ActionSet.size()
+    assert ans.amount_kb == pytest.approx(min(200.0, ActionSet.FRACTIONS[ans.action] * 80.0)
+                                          if ActionSet.FRACTIONS[ans.action] is not None
+                                          else 200.0)
+
+
+@pytest.mark.parametrize("kw,needle", [
+    ({"agv_id": "agv7"}, "not served here"), ({"es_id": "es9"}, "unknown edge server"),
+    ({"free_kb": math.nan}, "free_kb"), ({"stop": 1}, "not a decision stop"),
+])
+def test_bad_observations_are_refused_by_name(scenario, kw, needle):
+    server = PolicyServer(scenario, "balanced", ("agv1",))
+    ans = server.handle_decide(decide(**kw))
+    assert not ans.ok and needle in ans.reason and server.refused == 1
+
+
+def test_an_unknown_policy_or_agv_is_a_node_error(scenario):
+    with pytest.raises(NodeError, match="unknown policy"):
+        PolicyServer(scenario, "nope")
+    with pytest.raises(NodeError, match="agv9"):
+        PolicyServer(scenario, "balanced", ("agv9",))
