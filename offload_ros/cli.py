@@ -141,6 +141,16 @@ class Cli:
         ConfigSchema(AigcBenchConfig).add_arguments(ba)
         ba.add_argument("--json", action="store_true")
         ba.set_defaults(run=self.bench_aigc)
+        br = bsub.add_parser("runtime", help="the live fleet over Zenoh: decision and offload "
+                             "round trips, lag behind sim time (10 AGVs, 6 servers, 60x)")
+        br.add_argument("--scenario", default="congested_10agv")
+        br.add_argument("--time-scale", type=float, default=60.0)
+        br.add_argument("--minutes", type=float, default=20.0,
+                        help="sim minutes to run (default: 20)")
+        br.add_argument("--policy", default="mcoo")
+        br.add_argument("--out", default="out/bench_runtime")
+        br.add_argument("--json", action="store_true")
+        br.set_defaults(run=self.bench_runtime)
 
         t = sub.add_parser("train", help="train a policy (mcoo, dqn, ac) on a factory family",
                            description="Train a policy. Training factories come from the family "
@@ -240,12 +250,13 @@ class Cli:
             "edge": ("an edge server", EdgeServerNodeConfig),
             "policy": ("a policy node answering /<agv>/decide", None),
             "clock": ("the router and /clock", SimClockConfig),
+            "router": ("a Zenoh router only (the demo runs one)", None),
         }
         for kind, (helptext, cls) in kinds.items():
             k = nsub.add_parser(kind, help=helptext)
             k.add_argument("--scenario", default="factory_5agv")
             k.add_argument("--horizon-s", type=float, help="override the scenario's horizon")
-            if kind != "clock":
+            if kind not in ("clock", "router"):
                 k.add_argument("--time-scale", type=float, default=60.0,
                                help="sim seconds per wall second (default: 60)")
             if kind in ("agv", "edge"):
@@ -253,6 +264,9 @@ class Cli:
             if kind == "agv":
                 k.add_argument("--no-policy", action="store_true",
                                help="no policy node: use the Algorithm 1 plan")
+                k.add_argument("--metrics", default="",
+                               help="write decision/offload round trips and lag (JSON) here "
+                               "at exit")
             if kind == "policy":
                 k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
                 k.add_argument("--policy", default="mcoo",
@@ -372,14 +386,53 @@ class Cli:
                          if report["bag"] else ""))
         return 0 if not report["live"]["problems"] else 1
 
+    def bench_runtime(self, args: argparse.Namespace) -> int:
+        from offload_ros.transport.fleet_demo import FleetDemo
+        self.load(args.scenario)
+        config = FleetDemoConfig(policy=args.policy, time_scale=args.time_scale,
+                                 minutes=args.minutes, out=args.out, live=False,
+                                 aigc_tasks_per_hour=0.0)
+        try:
+            report = FleetDemo(self.scenario_path(args.scenario), config).run()
+        except TransportError as err:
+            print(f"offload-ros: bench failed: {err}", file=sys.stderr)
+            return 1
+        rt = report["runtime"]
+        figures = {
+            "scenario": report["scenario"], "agvs": len(report["agvs"]),
+            "edge_servers": len(report["edge_servers"]), "time_scale": args.time_scale,
+            "sim_minutes": args.minutes, "decisions": report["decisions"],
+            "processed_vs_simulator": report["processed_vs_simulator"],
+            "conserved": not report["live"]["problems"]}
+        for part in ("all", "steady"):
+            d, o, lag = (rt[k][part] for k in ("decide_ms", "offload_ms", "lag_s"))
+            figures.update({
+                f"{part}_calls": d["n"],
+                f"{part}_decision_ms_p50": d["p50"], f"{part}_decision_ms_p99": d["p99"],
+                f"{part}_offload_ms_p50": o["p50"], f"{part}_offload_ms_p99": o["p99"],
+                f"{part}_lag_sim_s_p99": lag["p99"],
+                f"{part}_lag_wall_ms_p99": lag["p99"] / args.time_scale * 1e3,
+                f"{part}_decision_p99_under_5ms": d["p99"] < 5.0,
+                f"{part}_offload_p99_under_10ms": o["p99"] < 10.0})
+        if args.json:
+            print(json.dumps(figures, indent=2))
+        else:
+            for k, v in figures.items():
+                print(f"{k:34s} {v:.3f}" if isinstance(v, float) else f"{k:34s} {v}")
+        return 0
+
     def node(self, args: argparse.Namespace) -> int:
         from offload_ros.transport.node_process import NodeProcess
         sc = self.load(args.scenario)
         if args.horizon_s is not None:
             sc = dataclasses.replace(sc, horizon_s=args.horizon_s)
         try:
-            return self._node(args, sc, ConfigSchema(ZenohConfig).from_namespace(
-                args, prefix="zenoh-"))
+            zenoh = ConfigSchema(ZenohConfig).from_namespace(args, prefix="zenoh-")
+        except TransportError as err:       # a bad setting: a usage error
+            print(f"offload-ros: error: {err}", file=sys.stderr)
+            return 2
+        try:
+            return self._node(args, sc, zenoh)
         except TransportError as err:
             print(f"offload-ros: {err}", file=sys.stderr)
             return 1
@@ -392,7 +445,7 @@ class Cli:
             NodeProcess.configure_logging(args.id)
             proc = AgvProcess(args.id, sc, zenoh, args.time_scale,
                               ConfigSchema(AgvControllerConfig).from_namespace(args),
-                              use_policy=not args.no_policy)
+                              use_policy=not args.no_policy, metrics=args.metrics)
         elif kind == "edge":
             from offload_ros.transport.edge_process import EdgeProcess
             NodeProcess.configure_logging(args.id)
@@ -404,6 +457,10 @@ class Cli:
             name = agvs[0] + "_policy" if len(agvs) == 1 else "policy"
             NodeProcess.configure_logging(name)
             proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs)
+        elif kind == "router":
+            from offload_ros.transport.router_process import RouterProcess
+            NodeProcess.configure_logging("router")
+            proc = RouterProcess(sc, dataclasses.replace(zenoh, mode="router"))
         else:
             from offload_ros.transport.clock_process import ClockProcess
             NodeProcess.configure_logging("sim_clock")

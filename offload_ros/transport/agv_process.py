@@ -18,15 +18,21 @@ class AgvProcess(NodeProcess):
     kind = "agv"
 
     def __init__(self, agv_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
-                 config: AgvControllerConfig, use_policy: bool = True) -> None:
-        super().__init__(agv_id, scenario, zenoh, time_scale)
+                 config: AgvControllerConfig, use_policy: bool = True,
+                 metrics: str = "") -> None:
         if config.mode != "kinematic":
             raise NodeError("mode: the Zenoh shell drives AGVs kinematically; Nav2 mode "
                             "needs the ROS 2 shell (ros2 launch offload_ros agv.launch.py)")
         self.config = config
         self.controller = AgvController(scenario, agv_id, config,
                                         run_id=EdgeServerNode.new_run_id())
+        super().__init__(agv_id, scenario, zenoh, time_scale)   # bad input fails before this
         self.use_policy = use_policy
+        self.metrics_path = metrics
+        # (sim time, value) per call: decision and offload round trips (wall ms), and how
+        # far behind sim time an offer left (sim s)
+        self.metrics: dict[str, list[tuple[float, float]]] = {
+            "decide_ms": [], "offload_ms": [], "lag_s": []}
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.last_status = 0.0
 
@@ -37,15 +43,24 @@ class AgvProcess(NodeProcess):
         start = time.monotonic()
         answer = self.bus.call(f"/{self.name}/decide", "Decide", request,
                                self.config.decide_timeout_s)
-        if answer is None:
+        if answer is not None:
+            self.metrics["decide_ms"].append(
+                (request.time_s, (time.monotonic() - start) * 1e3))
+        else:
             self.wait_wall(self.config.decide_timeout_s, start)
         return answer
 
     def offload(self, es_id: str, request: Any) -> Any | None:
         start = time.monotonic()
+        if not request.resolve_only:       # how far behind sim time the AGV acts
+            self.metrics["lag_s"].append(
+                (request.stamp_s, max(0.0, self.clock.now() - request.stamp_s)))
         answer = self.bus.call(f"/{es_id}/offload", "Offload", request,
                                self.config.offload_timeout_s)
-        if answer is None:
+        if answer is not None:
+            self.metrics["offload_ms"].append(
+                (request.stamp_s, (time.monotonic() - start) * 1e3))
+        else:
             self.log.warning("no answer from %s to %s (stamp %.1f s)", es_id,
                              request.request_id, request.stamp_s)
             self.wait_wall(self.config.offload_timeout_s, start)
@@ -89,3 +104,9 @@ class AgvProcess(NodeProcess):
         if c.in_doubt or c.pending:
             pause = min(pause, 0.05)
         return pause
+
+    def finish(self) -> None:
+        if self.metrics_path:
+            import json
+            with open(self.metrics_path, "w") as f:
+                json.dump(self.metrics, f)

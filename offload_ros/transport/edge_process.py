@@ -27,9 +27,9 @@ class EdgeProcess(NodeProcess):
 
     def __init__(self, es_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
                  config: EdgeServerNodeConfig) -> None:
-        super().__init__(es_id, scenario, zenoh, time_scale)
         self.config = config
         self.node = EdgeServerNode(scenario, es_id, config)
+        super().__init__(es_id, scenario, zenoh, time_scale)   # bad input fails before this
         self.lock = threading.Lock()
         self.held: list[tuple[tuple, int, float, Any, str, Callable]] = []
         self.seq = itertools.count()

@@ -79,8 +79,9 @@ class FleetDemo:
         PolicyFactory.make(config.policy, self.scenario)     # a bad name fails here, at once
         self.out = Path(config.out)
         endpoint = config.endpoint or f"tcp/127.0.0.1:{self._free_port()}"
-        self.zenoh = zenoh or ZenohConfig(mode="router", connect=endpoint)
-        self.zenoh = dataclasses.replace(self.zenoh, mode="router", connect=endpoint)
+        # a router process of its own routes the fleet; this process is a client of it
+        self.zenoh = dataclasses.replace(zenoh or ZenohConfig(), mode="client",
+                                         connect=endpoint)
         self.types = MessageTypes.default()
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
@@ -103,8 +104,9 @@ class FleetDemo:
     def _spawn(self, name: str, args: list[str]) -> None:
         cmd = [sys.executable, "-m", "offload_ros.cli", "node", *args,
                "--scenario", str(self.path), "--horizon-s", repr(self.scenario.horizon_s),
-               "--time-scale", repr(self.config.time_scale), "--zenoh-connect", self.zenoh.connect,
-               "--zenoh-prefix", self.zenoh.prefix]
+               "--zenoh-connect", self.zenoh.connect, "--zenoh-prefix", self.zenoh.prefix]
+        if args[0] != "router":
+            cmd += ["--time-scale", repr(self.config.time_scale)]
         self.commands[name] = cmd
         log = open(self.out / "logs" / f"{name}.log", "a")
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
@@ -121,7 +123,21 @@ class FleetDemo:
             self._spawn(f"{agv.id}_policy", ["policy", "--agv", agv.id,
                                              "--policy", self.config.policy])
             self._spawn(agv.id, ["agv", "--id", agv.id, "--aigc-tasks-per-hour",
-                                 repr(self.config.aigc_tasks_per_hour)])
+                                 repr(self.config.aigc_tasks_per_hour), "--metrics",
+                                 str(self.out / "logs" / f"{agv.id}.metrics.json")])
+
+    def _connect(self, make):
+        """Open this process's session once the router listens (or say why not)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return make()
+            except TransportError as err:
+                router = self.children["router"]
+                if router.poll() is not None or time.monotonic() > deadline:
+                    raise TransportError(f"the router did not start: {err}\n"
+                                         + self._tail("router")) from err
+                time.sleep(0.1)
 
     def _stop_nodes(self) -> None:
         for p in self.children.values():
@@ -217,10 +233,16 @@ class FleetDemo:
             self.bag = BagRecorder(self.out / "bag", self.types)
         names = [e.id for e in self.scenario.edge_servers] + \
             [n for a in self.scenario.agvs for n in (a.id, f"{a.id}_policy")]
-        clock = ClockProcess(self.scenario, self.zenoh, SimClockConfig(cfg.time_scale),
-                             tuple(names), cfg.ready_timeout_s)
-        sub = clock.bus.session.declare_subscriber(self.zenoh.prefix + "/**", self._on_sample)
         started = time.monotonic()
+        self._spawn("router", ["router"])
+        try:
+            clock = self._connect(lambda: ClockProcess(
+                self.scenario, self.zenoh, SimClockConfig(cfg.time_scale), tuple(names),
+                cfg.ready_timeout_s))
+        except TransportError:
+            self._stop_nodes()
+            raise
+        sub = clock.bus.session.declare_subscriber(self.zenoh.prefix + "/**", self._on_sample)
         try:
             self._start_nodes()
             try:
@@ -240,7 +262,33 @@ class FleetDemo:
             clock.bus.close()
             if self.bag is not None:
                 self.bag.close()
+        report["runtime"] = self.timings()
+        (self.out / "report.json").write_text(json.dumps(report, indent=2))
         return report
+
+    def timings(self, warmup_s: float = 600.0) -> dict[str, Any]:
+        """Percentiles of the AGVs' decision and offload round trips (wall ms) and of how
+        far behind sim time they made their offers (sim s and wall ms): over the whole run
+        (``all``) and after the first ``warmup_s`` of sim time (``steady``: every process
+        has made its first calls, which set up routes and load code)."""
+        import numpy as np
+        data: dict[str, list] = {"decide_ms": [], "offload_ms": [], "lag_s": []}
+        for a in self.scenario.agvs:
+            try:
+                got = json.loads((self.out / "logs" / f"{a.id}.metrics.json").read_text())
+            except (OSError, ValueError):
+                continue
+            for k in data:
+                data[k] += got.get(k, [])
+        out: dict[str, Any] = {"time_scale": self.config.time_scale, "warmup_s": warmup_s}
+        for k, v in data.items():
+            rows = np.asarray(v, dtype=float).reshape(-1, 2)
+            for part, sel in (("all", rows[:, 1]), ("steady", rows[rows[:, 0] >= warmup_s, 1])):
+                arr = sel if len(sel) else np.zeros(1)
+                out.setdefault(k, {})[part] = {
+                    "n": int(len(sel)), "p50": float(np.percentile(arr, 50)),
+                    "p99": float(np.percentile(arr, 99)), "max": float(arr.max())}
+        return out
 
     def _loop(self, clock: ClockProcess) -> dict[str, Any]:
         from rich.console import Console

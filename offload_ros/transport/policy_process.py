@@ -15,8 +15,8 @@ class PolicyProcess(NodeProcess):
 
     def __init__(self, name: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
                  policy: str, agv_ids: tuple[str, ...]) -> None:
-        super().__init__(name, scenario, zenoh, time_scale, follow_clock=False)
         self.server = PolicyServer(scenario, policy, agv_ids)
+        super().__init__(name, scenario, zenoh, time_scale, follow_clock=False)
 
     def on_decide(self, request: Any, sender: str) -> Any:
         answer = self.server.handle_decide(request)

@@ -231,3 +231,18 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
               "--out", str(tmp_path), "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads((tmp_path / "cost_model.json").read_text())["max_batch"] == 2
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["node", "agv", "--id", "agv9"], "AGV 'agv9' is not in scenario"),
+    (["node", "edge", "--id", "es9"], "edge server 'es9' is not in scenario"),
+    (["node", "policy", "--agv", "agv1", "--policy", "nope"], "unknown policy 'nope'"),
+    (["demo", "--policy", "nope"], "unknown policy 'nope'"),
+    (["bag", "info", "no_such_bag"], "not a rosbag2 folder"),
+    (["node", "agv", "--id", "agv1", "--mode", "nav2"], "Nav2 mode needs the ROS 2 shell"),
+    (["node", "agv", "--id", "agv1", "--zenoh-mode", "mesh"], "mode: must be one of"),
+])
+def test_runtime_usage_errors_exit_2_naming_the_problem(args, needle):
+    out = run(*args)
+    assert out.returncode == 2, out.stderr
+    assert needle in out.stderr
