@@ -78,6 +78,8 @@ class BagReader:
             "default_action": np.array([m.default_action for m in rows], np.int64),
             "reward": np.array([m.reward for m in rows]),
             "amount_kb": np.array([m.amount_kb for m in rows]),
+            "remaining_kb": np.array([m.remaining_kb for m in rows]),
+            "plan_kb": np.array([m.plan_kb for m in rows]),
             "admitted_kb": np.array([m.admitted_kb for m in rows]),
             "fallback": np.array([m.fallback for m in rows]),
         }

@@ -15,6 +15,7 @@ from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.learning.replay_buffer import ReplayBuffer
 from offload_ros.learning.rollout import Rollout
 from offload_ros.learning.trainer import Trainer
+from offload_ros.learning.transition_dataset import TransitionDataset
 from offload_ros.model.seeding import Seeding
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
@@ -34,6 +35,8 @@ class TrainDqn(Trainer):
         target.load_state_dict(q.state_dict())
         rng = Seeding.rng(cfg.seed, "dqn")
         buffer = ReplayBuffer(cfg.buffer, ObservationFeatures.SIZE)
+        if cfg.dataset:   # recorded live transitions: offline experience to start from
+            buffer.add(TransitionDataset.load(cfg.dataset, cfg.reward_scale_kb))
         rollout = Rollout(self.family, cfg.seed, reward=cfg.reward,
                           reward_scale_kb=cfg.reward_scale_kb)
         run = self.training_run()

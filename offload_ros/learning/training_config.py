@@ -45,6 +45,9 @@ class TrainingConfig:
                                                             "unit": "kB"})
     buffer: int = field(default=50_000, metadata={"help": "replay buffer size (dqn)"})
     batch: int = field(default=256, metadata={"help": "replay minibatch (dqn)"})
+    dataset: str = field(default="", metadata={
+        "help": "recorded transitions (offload-ros bag export) put in the replay buffer "
+                "before training (dqn: off-policy)"})
     target_every: int = field(default=200, metadata={"help": "updates between target syncs (dqn)"})
     epsilon_end: float = field(default=0.05, metadata={"help": "final exploration rate (dqn)"})
     epsilon_share: float = field(default=0.5, metadata={
@@ -69,6 +72,9 @@ class TrainingConfig:
             "buffer": (self.buffer >= self.batch >= 1, ">= batch >= 1"),
             "eval_scenarios": (self.eval_scenarios >= 1, ">= 1"),
             "eval_every_s": (self.eval_every_s > 0, "> 0"),
+            "dataset": (not self.dataset or self.algo == "dqn",
+                        "empty unless algo is dqn (the on-policy algorithms cannot learn "
+                        "from recorded transitions)"),
         }
         for name, (ok, want) in checks.items():
             if not ok:
