@@ -422,7 +422,6 @@ class Cli:
         return 0
 
     def node(self, args: argparse.Namespace) -> int:
-        from offload_ros.transport.node_process import NodeProcess
         sc = self.load(args.scenario)
         if args.horizon_s is not None:
             sc = dataclasses.replace(sc, horizon_s=args.horizon_s)

@@ -96,6 +96,9 @@ class AgvRosNode(RosShell):
                 continue
             with self.lock:
                 did = self.controller.step(now, self)
+                for note in self.controller.notes:
+                    self.get_logger().warning(note)
+                self.controller.notes.clear()
                 if self.navigator is not None:
                     self._drive_nav2(now)
                 if not did and time.monotonic() - last > self.cfg.status_period_s:

@@ -130,6 +130,7 @@ class AgvController:
         self.in_doubt: dict[str, tuple[str, float, float]] = {}   # rid -> (es, kb, stamp)
         self.seq = 0
         self.now = 0.0
+        self.notes: list[str] = []        # refusals the shell should log (then clears)
         self.aigc_rng = Seeding.rng(self.config.seed, "aigc-tasks", agv_id)
         self.aigc_next = self._next_task_time(self.spec.start_time_s)
         self.aigc_queue: list[dict[str, Any]] = []
@@ -284,12 +285,14 @@ class AgvController:
         if resp is None:
             self.state = IN_DOUBT     # it must hand everything over here: ask again later
             return False
+        if resp.status == REJECTED:   # it cannot leave with the work: say why, offer again
+            self.notes.append(f"{es_id} refused the hand-over {rid} at {t:.1f} s: "
+                              f"{resp.reason}")
+            self.state = IN_DOUBT
+            return False
         self.pending = None
         # what this offer carried (an amount in doubt that came back meanwhile stays on board)
         rem = req.amount_kb
-        if resp.status == REJECTED:
-            raise NodeError(f"{self.agv_id}: {es_id} rejected the hand-over at its last stop: "
-                            f"{resp.reason}")
         if resp.status == ADMITTED:
             if rem > 0.0:
                 self.delivered += rem
@@ -370,6 +373,7 @@ class AgvController:
             if resp is not None:
                 if resp.status == REJECTED and not req.last_stop:
                     # a clear refusal: nothing was admitted; carry on with all of it
+                    self.notes.append(f"{es_id} refused {req.request_id}: {resp.reason}")
                     return self.types.make("Offload_Response", status=ADMITTED,
                                            admitted_kb=0.0, reason=resp.reason)
                 return resp

@@ -63,7 +63,7 @@ class RunReport:
                  "duplicates": sum(s.duplicates for s in states),
                  "rejected": sum(s.rejected for s in states),
                  "restarts": sum(s.restarts for s in states),
-                 "all_done": all(s.state == DONE or s.state == WAITING for s in statuses)}
+                 "all_done": all(s.state in (DONE, WAITING) for s in statuses)}
         return cls(result, problems, extra)
 
     def check(self) -> None:

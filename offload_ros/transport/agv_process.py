@@ -37,33 +37,33 @@ class AgvProcess(NodeProcess):
         self.last_status = 0.0
 
     # ports -----------------------------------------------------------------
+    def _timed_call(self, service: str, typename: str, request: Any, timeout: float,
+                    metric: str, stamp: float) -> Any | None:
+        """A call that takes its whole timeout when it fails (an absent server answers at
+        once, and the retries must not run back to back); round trips go to ``metric``."""
+        start = time.monotonic()
+        answer = self.bus.call(service, typename, request, timeout)
+        if answer is not None:
+            self.metrics[metric].append((stamp, (time.monotonic() - start) * 1e3))
+        else:
+            self.wait_wall(timeout, start)
+        return answer
+
     def decide(self, request: Any) -> Any | None:
         if not self.use_policy:
             return None
-        start = time.monotonic()
-        answer = self.bus.call(f"/{self.name}/decide", "Decide", request,
-                               self.config.decide_timeout_s)
-        if answer is not None:
-            self.metrics["decide_ms"].append(
-                (request.time_s, (time.monotonic() - start) * 1e3))
-        else:
-            self.wait_wall(self.config.decide_timeout_s, start)
-        return answer
+        return self._timed_call(f"/{self.name}/decide", "Decide", request,
+                                self.config.decide_timeout_s, "decide_ms", request.time_s)
 
     def offload(self, es_id: str, request: Any) -> Any | None:
-        start = time.monotonic()
         if not request.resolve_only:       # how far behind sim time the AGV acts
             self.metrics["lag_s"].append(
                 (request.stamp_s, max(0.0, self.clock.now() - request.stamp_s)))
-        answer = self.bus.call(f"/{es_id}/offload", "Offload", request,
-                               self.config.offload_timeout_s)
-        if answer is not None:
-            self.metrics["offload_ms"].append(
-                (request.stamp_s, (time.monotonic() - start) * 1e3))
-        else:
+        answer = self._timed_call(f"/{es_id}/offload", "Offload", request,
+                                  self.config.offload_timeout_s, "offload_ms", request.stamp_s)
+        if answer is None:
             self.log.warning("no answer from %s to %s (stamp %.1f s)", es_id,
                              request.request_id, request.stamp_s)
-            self.wait_wall(self.config.offload_timeout_s, start)
         return answer
 
     def publish(self, topic: str, typename: str, message: Any) -> None:
@@ -95,6 +95,9 @@ class AgvProcess(NodeProcess):
                 except NodeError as err:
                     self.log.warning("dropped a pheromone from %s: %s", item[2], err)
         did = c.step(now, self)
+        for note in c.notes:
+            self.log.warning("%s", note)
+        c.notes.clear()
         if not did and time.monotonic() - self.last_status >= self.config.status_period_s:
             self.publish(f"/{self.name}/status", "AgvStatus", c.status(now))
         nxt = c.next_event()

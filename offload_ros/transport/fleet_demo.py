@@ -30,7 +30,7 @@ from offload_ros.bag.message_types import MessageTypes
 from offload_ros.bag.topic_catalog import TopicCatalog
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
-from offload_ros.runtime.agv_controller import STATE_NAMES, WAITING
+from offload_ros.runtime.agv_controller import DONE, STATE_NAMES, WAITING
 from offload_ros.runtime.run_report import RunReport
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.sim.simulator import Simulator
@@ -347,7 +347,7 @@ class FleetDemo:
         for a in self.scenario.agvs:
             s = self.status.get(a.id)
             if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6 or \
-                    s.in_doubt_kb > 0 or s.state not in (WAITING, 4):
+                    s.in_doubt_kb > 0 or s.state not in (WAITING, DONE):
                 return f"{a.id} has not reported its end"
         for e in self.scenario.edge_servers:
             s = self.states.get(e.id)

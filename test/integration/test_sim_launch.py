@@ -4,7 +4,6 @@ by colcon; skips cleanly where rclpy or launch_pytest is missing (CI)."""
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 
 import pytest
