@@ -66,7 +66,7 @@ class MessageTypes:
         here = Path(__file__).resolve().parents[2]
         candidates = [Path(os.environ["OFFLOAD_INTERFACES_DIR"])] \
             if os.environ.get("OFFLOAD_INTERFACES_DIR") else []
-        candidates += [here / PACKAGE, here.parent / PACKAGE]
+        candidates.append(here / PACKAGE)
         try:
             from offload_ros.model.package_paths import PackagePaths
             candidates.append(PackagePaths.share() / PACKAGE)

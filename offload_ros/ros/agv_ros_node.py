@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
-from offload_ros.runtime.edge_server_node import EdgeServerNode
 from offload_ros.ros.ros_shell import RosShell
 
 
@@ -22,8 +21,7 @@ class AgvRosNode(RosShell):
         self.declare_parameter("map_frame", "map")
         self.cfg = self.config(AgvControllerConfig)
         agv_id = self.get_parameter("agv_id").value
-        self.controller = AgvController(self.scenario, agv_id, self.cfg,
-                                        run_id=EdgeServerNode.new_run_id())
+        self.controller = AgvController(self.scenario, agv_id, self.cfg)
         self.agv_id = agv_id
         self.use_policy = self.get_parameter("use_policy").value
         self.lock = threading.Lock()

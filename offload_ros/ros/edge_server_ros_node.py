@@ -25,7 +25,7 @@ class EdgeServerRosNode(RosShell):
         self.cond = threading.Condition()
         self.aigc = AigcRunner(self.es_id, self.get_parameter("time_scale").value) \
             if self.cfg.aigc else None
-        self.restarted = self.node.counts["restarts"] > 0
+        self.holding = 0       # offers waiting in their callbacks for rule 5's order
         self.create_service(self.bridge.ros_type("Offload"), f"/{self.es_id}/offload",
                             self.on_offload, callback_group=self.group)
         for a in self.scenario.agvs:
@@ -40,34 +40,33 @@ class EdgeServerRosNode(RosShell):
         req = self.bridge.from_ros(ros_request, "Offload_Request")
         deadline = time.monotonic() + self.cfg.order_timeout_s
         with self.cond:
+            self.holding += 1
             while self.node.blocked_by(req) and time.monotonic() < deadline:
                 self.cond.wait(0.01)
+            self.holding -= 1
             answer = self.node.handle_offload(req, self.now_s())
             self.cond.notify_all()
             self.publish(f"/{self.es_id}/state", "EdgeServerState",
-                         self.node.state_at(min(self.node.t, self.scenario.horizon_s)))
+                         self.node.state_at(self.node.t))
         if answer.status == 2:
             self.get_logger().warning(f"rejected {req.request_id}: {answer.reason}")
         return self.bridge.to_ros(answer, type(ros_response))
 
     def run(self) -> None:
-        horizon = self.scenario.horizon_s
         last = 0.0
         while self.context.ok():
             now = self.now_s()
+            if now <= 0.0:            # no /clock yet
+                time.sleep(0.01)
+                continue
             with self.cond:
-                if self.restarted and now > 0:
-                    self.node.restart_at(min(now, horizon))
-                    self.restarted = False
-                settle = min(now - self.cfg.settle_s, horizon)
-                if settle > self.node.t:
-                    self.node.advance(settle)
-                    if self.node.journal is not None:
-                        self.node.journal.save(self.node.snapshot())
+                note = self.node.housekeep(now, holding=self.holding > 0)
+                if note:
+                    self.get_logger().info(note)
                 inbox, self.node.aigc_inbox = self.node.aigc_inbox, []
                 if time.monotonic() - last >= self.cfg.state_period_s:
                     self.publish(f"/{self.es_id}/state", "EdgeServerState",
-                                 self.node.state_at(min(now, horizon)))
+                                 self.node.state_at(now))
                     last = time.monotonic()
             if self.aigc is not None:
                 for task, agv, stamp in inbox:

@@ -19,11 +19,13 @@ lost, never counted twice.
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from offload_ros.aigc.defect_image_generator import CLASSES
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
@@ -90,14 +92,15 @@ class AgvController:
     time); ``on_es_state`` and ``on_pheromone`` feed it what the servers publish."""
 
     def __init__(self, scenario: Scenario, agv_id: str, config: AgvControllerConfig | None = None,
-                 *, run_id: str = "0", sim: Simulator | None = None,
+                 *, run_id: str | None = None, sim: Simulator | None = None,
                  sim_config: SimulatorConfig | None = None) -> None:
         self.config = config or AgvControllerConfig()
         try:
             self.m = scenario.agv_index(agv_id)
         except Exception as err:  # noqa: BLE001 - ModelError
             raise NodeError(f"AGV {agv_id!r} is not in scenario {scenario.name!r}") from err
-        self.scenario, self.agv_id, self.run_id = scenario, agv_id, run_id
+        self.scenario, self.agv_id = scenario, agv_id
+        self.run_id = run_id or uuid.uuid4().hex[:8]   # request ids stay unique after a restart
         self.sim = sim or Simulator(scenario, sim_config)
         m, sim = self.m, self.sim
         self.spec = scenario.agvs[m]
@@ -129,7 +132,6 @@ class AgvController:
         self.pending: tuple[str, Any] | None = None         # last-stop offer not yet answered
         self.in_doubt: dict[str, tuple[str, float, float]] = {}   # rid -> (es, kb, stamp)
         self.seq = 0
-        self.now = 0.0
         self.notes: list[str] = []        # refusals the shell should log (then clears)
         self.aigc_rng = Seeding.rng(self.config.seed, "aigc-tasks", agv_id)
         self.aigc_next = self._next_task_time(self.spec.start_time_s)
@@ -175,7 +177,6 @@ class AgvController:
 
     def step(self, now: float, ports: AgvPorts) -> bool:
         """Run what is due by ``now``; True if something happened."""
-        self.now = now
         did = self.resolve(ports)
         horizon = self.scenario.horizon_s
         while self.next is not None and self.next[0] <= min(now, horizon):
@@ -403,7 +404,6 @@ class AgvController:
         return math.inf if rate <= 0 else t + float(self.aigc_rng.exponential(1.0 / rate))
 
     def _take_tasks(self, t: float) -> list[dict[str, Any]]:
-        from offload_ros.aigc.defect_image_generator import CLASSES
         while self.aigc_next <= t:
             n = len(self.aigc_queue) + self.seq
             cls = CLASSES[int(self.aigc_rng.integers(1, len(CLASSES)))]   # a defect

@@ -4,6 +4,7 @@ the first task, in the background, so a server that never gets a task never load
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -34,7 +35,6 @@ class AigcRunner:
         self._loading: threading.Thread | None = None
         self.waiting: list[tuple[Any, str, float, float]] = []   # before the model is up
         self.running: list[tuple[Any, Any, str, float, float]] = []
-        self.latencies_s: list[float] = []
 
     def _load(self) -> None:
         try:
@@ -84,8 +84,6 @@ class AigcRunner:
     def _result(self, task: Any, agv: str, submitted: float, status: int, reason: str,
                 now: float, images: Any = None, queue_s: float = 0.0) -> Any:
         latency = max(0.0, now - submitted)
-        if status == 0:
-            self.latencies_s.append(latency)
         imgs = []
         if images is not None:
             for img in images:
@@ -97,7 +95,7 @@ class AigcRunner:
             "AigcResult", header={"stamp": MessageTypes.stamp(now)}, task_id=task.task_id,
             agv_id=agv, es_id=self.es_id, status=status, reason=reason,
             defect_class=task.defect_class, submitted_s=submitted,
-            queue_s=0.0 if queue_s != queue_s else queue_s, latency_s=latency, images=imgs)
+            queue_s=0.0 if math.isnan(queue_s) else queue_s, latency_s=latency, images=imgs)
 
     def pending(self) -> int:
         return len(self.waiting) + len(self.running)

@@ -18,7 +18,6 @@ with its first answer and admits nothing.
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +85,7 @@ class EdgeServerNode:
         self.rate = self.spec.rate_kb_per_s
         self.cap = self.spec.capacity_kb
         self.loads = {a.id: a.load_kb for a in scenario.agvs}
+        self.rank = {a.id: m for m, a in enumerate(scenario.agvs)}   # rule 5's tie order
         self.types = MessageTypes.default()
         self.t = 0.0
         self.backlog = 0.0
@@ -97,7 +97,9 @@ class EdgeServerNode:
         self.answers: dict[str, dict[str, Any]] = {}
         self.counts = {"requests": 0, "duplicates": 0, "rejected": 0, "restarts": 0}
         self.aigc_inbox: list[tuple[Any, str, float]] = []   # (OffloadTask, agv, submitted)
-        self.aigc_pending = 0
+        self.aigc_pending = 0                                 # set by the shell's runner
+        self._resumed = False
+        self._journalled_t = -1.0
         self.due: dict[str, tuple[float, int]] = {}      # AGV -> its next event here
         self.handled: dict[str, tuple[float, int]] = {}  # AGV -> its latest offer taken
         self.journal = EdgeJournal(self.config.journal) if self.config.journal else None
@@ -154,8 +156,7 @@ class EdgeServerNode:
     def order_key(self, req: Any) -> tuple[float, int, int]:
         """Rule 5's order of offers: by stamp, door releases before arrivals, then by the
         AGV's place in the scenario file."""
-        agvs = list(self.loads)
-        m = agvs.index(req.agv_id) if req.agv_id in self.loads else len(agvs)
+        m = self.rank.get(req.agv_id, len(self.rank))
         stamp = float(req.stamp_s)
         return (stamp if math.isfinite(stamp) else math.inf,
                 0 if req.resolve_only else 2, m)
@@ -175,11 +176,10 @@ class EdgeServerNode:
         take this one after it (conservative ordering: offers stamped at the same instant by
         different processes are admitted in the simulator's order). '' if none."""
         key = self.order_key(req)
-        agvs = list(self.loads)
         for agv, (t, kind) in self.due.items():
             if agv == req.agv_id:
                 continue
-            if (t, kind, agvs.index(agv)) < key and self.handled.get(agv, (-1.0, 0)) < (t, kind):
+            if (t, kind, self.rank[agv]) < key and self.handled.get(agv, (-1.0, 0)) < (t, kind):
                 return agv
         return ""
 
@@ -297,21 +297,22 @@ class EdgeServerNode:
     def _intake(self, req: Any, stamp: float) -> None:
         for task in req.tasks:
             self.aigc_inbox.append((task, req.agv_id, stamp))
-            self.aigc_pending += 1
 
     def _record(self, rid: str, answer: dict[str, Any]) -> None:
         self.answers[rid] = answer
         if self.journal is not None:
             self.journal.save(self.snapshot(), (rid, answer))
+            self._journalled_t = self.t
 
     def _response(self, answer: dict[str, Any]) -> Any:
         return self.types.make("Offload_Response", **answer)
 
     # ------------------------------------------------------------------ state
     def state_at(self, t: float) -> Any:
-        """The ``EdgeServerState`` at ``t`` (projected; the model is not advanced)."""
+        """The ``EdgeServerState`` at ``t``, never past the horizon (projected; the model
+        is not advanced)."""
         shadow = self._copy()
-        shadow.advance(max(t, shadow.t))
+        shadow.advance(max(min(t, self.scenario.horizon_s), shadow.t))
         return self.types.make(
             "EdgeServerState", header={"stamp": MessageTypes.stamp(shadow.t)},
             es_id=self.es_id, capacity_kb=self.cap, rate_kb_per_min=self.rate * 60.0,
@@ -325,7 +326,7 @@ class EdgeServerNode:
 
     def _copy(self) -> "EdgeServerNode":
         c = EdgeServerNode.__new__(EdgeServerNode)
-        c.rate, c.cap, c.t = self.rate, self.cap, self.t
+        c.rate, c.cap, c.t, c.scenario = self.rate, self.cap, self.t, self.scenario
         c.backlog, c.processed, c.admitted = self.backlog, self.processed, self.admitted
         c.by_agv = dict(self.by_agv)
         c.queue = [_Door(d.request_id, d.agv_id, d.remaining) for d in self.queue]
@@ -359,6 +360,7 @@ class EdgeServerNode:
         self.admitted, self.by_agv = state["admitted"], dict(state["by_agv"])
         self.counts.update(state["counts"])
         self.counts["restarts"] += 1
+        self._resumed = True
         for rid, (agv, remaining, released) in state["doors"].items():
             door = _Door(rid, agv, remaining)
             door.released_s = released
@@ -370,11 +372,26 @@ class EdgeServerNode:
         if now > self.t:
             self.t = now
 
+    def housekeep(self, now: float, *, holding: bool = False) -> str:
+        """A running server's periodic work at its clock's ``now``: after a restart, skip
+        the time it was down; commit processing older than ``settle_s`` (not while an offer
+        is held: it may be stamped earlier) and journal it. Returns a line to log on resume."""
+        horizon = self.scenario.horizon_s
+        note = ""
+        if self._resumed:
+            self.restart_at(min(now, horizon))
+            self._resumed = False
+            note = (f"resumed from {self.config.journal}: backlog {self.backlog:.1f} kB, "
+                    f"{len(self.queue)} at the door")
+        settle = min(now - self.config.settle_s, horizon)
+        if settle > self.t and not holding:
+            self.advance(settle)
+        if self.journal is not None and self.t != self._journalled_t:
+            self.journal.save(self.snapshot())
+            self._journalled_t = self.t
+        return note
+
     def close(self) -> None:
         if self.journal is not None:
             self.journal.save(self.snapshot())
             self.journal.close()
-
-    @staticmethod
-    def new_run_id() -> str:
-        return uuid.uuid4().hex[:8]

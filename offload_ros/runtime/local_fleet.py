@@ -41,13 +41,9 @@ class _Ports:
         return answer
 
     def publish(self, topic: str, typename: str, message: Any) -> None:
-        fleet = self.fleet
-        fleet.published[typename] = fleet.published.get(typename, 0) + 1
         if typename == "Pheromone":
-            for agv in fleet.agvs.values():
+            for agv in self.fleet.agvs.values():
                 agv.on_pheromone(message)
-        elif typename == "AgvStatus":
-            fleet.statuses[message.agv_id] = message
 
 
 class LocalFleet:
@@ -65,8 +61,6 @@ class LocalFleet:
         self.order = list(self.agvs.values())
         self.drop = drop
         self.now = 0.0
-        self.published: dict[str, int] = {}
-        self.statuses: dict[str, Any] = {}
         self.ports = _Ports(self)
 
     def run(self) -> RunReport:

@@ -4,7 +4,6 @@ trained actor (``mcoo``, ``dqn``, ``ac``, ``NAME:CHECKPOINT``) or a planner by n
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from offload_ros.bag.message_types import MessageTypes
@@ -42,7 +41,6 @@ class PolicyServer:
         self.plan_only = getattr(self.policy, "static_amounts", None) == "plan"
         self.static = getattr(self.policy, "static_amounts", None)
         self.types = MessageTypes.default()
-        self.latencies_s: list[float] = []
         self.refused = 0
 
     def observation(self, req: Any) -> Observation:
@@ -68,7 +66,6 @@ class PolicyServer:
                            req.door_queue, phero)
 
     def handle_decide(self, req: Any) -> Any:
-        start = time.perf_counter()
         try:
             obs = self.observation(req)
         except NodeError as err:
@@ -85,6 +82,5 @@ class PolicyServer:
             amount = ActionSet.amount(action, obs)
         else:
             amount = float(self.policy.decide(obs))
-        self.latencies_s.append(time.perf_counter() - start)
         return self.types.make("Decide_Response", ok=True, amount_kb=amount, action=action,
                                policy=self.name)

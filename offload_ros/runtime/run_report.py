@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offload_ros.model.scenario import Scenario
-from offload_ros.runtime.agv_controller import DONE, WAITING
+from offload_ros.runtime.agv_controller import WAITING
 from offload_ros.runtime.errors import NodeError
 from offload_ros.sim.sim_result import AgvResult, EsResult, SimResult
 
@@ -62,8 +62,7 @@ class RunReport:
                  "in_doubt_kb": sum(s.in_doubt_kb for s in statuses),
                  "duplicates": sum(s.duplicates for s in states),
                  "rejected": sum(s.rejected for s in states),
-                 "restarts": sum(s.restarts for s in states),
-                 "all_done": all(s.state in (DONE, WAITING) for s in statuses)}
+                 "restarts": sum(s.restarts for s in states)}
         return cls(result, problems, extra)
 
     def check(self) -> None:

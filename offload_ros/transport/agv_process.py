@@ -8,7 +8,6 @@ from typing import Any
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
-from offload_ros.runtime.edge_server_node import EdgeServerNode
 from offload_ros.runtime.errors import NodeError
 from offload_ros.transport.node_process import NodeProcess
 from offload_ros.transport.zenoh_config import ZenohConfig
@@ -24,8 +23,7 @@ class AgvProcess(NodeProcess):
             raise NodeError("mode: the Zenoh shell drives AGVs kinematically; Nav2 mode "
                             "needs the ROS 2 shell (ros2 launch offload_ros agv.launch.py)")
         self.config = config
-        self.controller = AgvController(scenario, agv_id, config,
-                                        run_id=EdgeServerNode.new_run_id())
+        self.controller = AgvController(scenario, agv_id, config)
         super().__init__(agv_id, scenario, zenoh, time_scale)   # bad input fails before this
         self.use_policy = use_policy
         self.metrics_path = metrics

@@ -34,9 +34,7 @@ class EdgeProcess(NodeProcess):
         self.held: list[tuple[tuple, int, float, Any, str, Callable]] = []
         self.seq = itertools.count()
         self.aigc = AigcRunner(es_id, time_scale) if config.aigc else None
-        self.restarted = self.node.counts["restarts"] > 0
         self.last_state = 0.0
-        self.last_t = -1.0
 
     def on_offload(self, request: Any, sender: str, reply: Callable[[Any], None]) -> None:
         with self.lock:
@@ -73,7 +71,6 @@ class EdgeProcess(NodeProcess):
         return 1.0 if nxt is None else max(0.0, min(0.01, nxt - time.monotonic()))
 
     def _publish_state(self, t: float) -> None:
-        t = min(t, self.scenario.horizon_s)
         self.bus.publish(f"/{self.name}/state", "EdgeServerState", self.node.state_at(t),
                          keep=1)
         self.last_state = time.monotonic()
@@ -89,20 +86,11 @@ class EdgeProcess(NodeProcess):
         self.bus.serve(f"/{self.name}/offload", "Offload", self.on_offload, deferred=True)
 
     def tick(self, now: float) -> float:
-        horizon = self.scenario.horizon_s
         wait = self._take_due(now)
         with self.lock:
-            if self.restarted:
-                self.node.restart_at(min(now, horizon))
-                self.log.info("resumed from %s: backlog %.1f kB, %d at the door",
-                              self.config.journal, self.node.backlog, len(self.node.queue))
-                self.restarted = False
-            settle = min(now - self.config.settle_s, horizon)
-            if settle > self.node.t and not self.held:   # no offer can still precede it
-                self.node.advance(settle)
-            if self.node.journal is not None and self.node.t != self.last_t:
-                self.node.journal.save(self.node.snapshot())
-                self.last_t = self.node.t
+            note = self.node.housekeep(now, holding=bool(self.held))
+            if note:
+                self.log.info("%s", note)
             inbox, self.node.aigc_inbox = self.node.aigc_inbox, []
             if time.monotonic() - self.last_state >= self.config.state_period_s:
                 self._publish_state(now)

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,7 @@ class FleetDemo:
         self.bag: BagRecorder | None = None
         self.killed = False
         self.kill_done = False
+        self._state_event = threading.Event()
         self.log = logging.getLogger("demo")
 
     @staticmethod
@@ -181,6 +183,7 @@ class FleetDemo:
             self.status[msg.agv_id] = msg
         elif spec.typename.endswith("EdgeServerState"):
             self.states[msg.es_id] = msg
+            self._state_event.set()
             self.series.append((MessageTypes.seconds(msg.header.stamp), msg.es_id,
                                 msg.processed_kb))
         elif spec.typename.endswith("AigcResult"):
@@ -355,8 +358,18 @@ class FleetDemo:
                 return f"{e.id} has not reported its state at the horizon"
         return ""
 
+    def _fresh_states(self, timeout_s: float = 10.0) -> None:
+        """Wait (an event per state, with a timeout) until every server has published once
+        more, so the report holds the state after the last answers."""
+        seen = {e: id(s) for e, s in self.states.items()}
+        deadline = time.monotonic() + timeout_s
+        while any(id(self.states.get(e)) == seen.get(e) for e in seen) and \
+                time.monotonic() < deadline:
+            self._state_event.wait(0.05)
+            self._state_event.clear()
+
     def _report(self) -> dict[str, Any]:
-        time.sleep(0.3)   # the last answers' states
+        self._fresh_states()
         policy = self.config.policy
         report = RunReport.collect(self.scenario, f"live:{policy}",
                                    list(self.status.values()), list(self.states.values()))

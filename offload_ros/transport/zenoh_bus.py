@@ -43,7 +43,6 @@ class ZenohBus:
         self._caches: dict[str, deque] = {}
         self._keep: list[Any] = []
         self._lock = threading.Lock()
-        self.dropped = 0
 
     # ------------------------------------------------------------------ keys
     def key(self, name: str) -> str:
@@ -51,9 +50,6 @@ class ZenohBus:
 
     def cache_key(self, name: str, node: str = "*") -> str:
         return f"{self.config.prefix}_cache/{name.strip('/')}/{node}"
-
-    def topic_of(self, key: str) -> str:
-        return "/" + str(key).split("/", 1)[1]
 
     # ------------------------------------------------------------------ topics
     def publish(self, topic: str, typename: str, message: Any, *, keep: int = 0,
@@ -108,13 +104,11 @@ class ZenohBus:
         try:
             message = self.types.decode(typename, data)
         except BagError as err:
-            self.dropped += 1
             self.log.warning("dropped a message on %s from %s: %s", key, sender, err)
             return
         try:
             callback(message, sender)
         except Exception as err:  # noqa: BLE001 - a bad message must not stop the node
-            self.dropped += 1
             self.log.warning("dropped a %s on %s from %s: %s", typename.rsplit("/", 1)[-1],
                              key, sender, err)
 
@@ -151,7 +145,6 @@ class ZenohBus:
             try:
                 request = self.types.decode(typename + "_Request", data)
             except BagError as err:
-                self.dropped += 1
                 self.log.warning("refused a request on %s from %s: %s", key, sender, err)
                 query.reply_err(str(err).encode())
                 return

@@ -131,3 +131,19 @@ def test_an_offer_waits_for_an_agv_due_earlier_in_rule_5_order(es, offer):
     es.on_agv_status(TYPES.make("AgvStatus", agv_id="agv1", target_es="", next_event_s=90.0,
                                 next_event_kind=1))
     assert "agv1" not in es.due
+
+
+def test_housekeeping_skips_downtime_commits_settled_work_and_waits_for_held_offers(
+        scenario, offer, tmp_path):
+    cfg = EdgeServerNodeConfig(journal=str(tmp_path / "es1.db"), settle_s=10.0)
+    es = EdgeServerNode(scenario, "es1", cfg)
+    es.handle_offload(offer("r1", "agv1", 0.0, 100.0), now=0.0)
+    assert es.housekeep(5.0) == "" and es.t == 0.0          # nothing older than 10 s yet
+    back = EdgeServerNode(scenario, "es1", cfg)              # a restart
+    assert "resumed from" in back.housekeep(50.0)
+    assert back.t == 50.0 and back.processed == 0.0          # down 0-50 s: nothing processed
+    back.housekeep(70.0, holding=True)                       # an offer is held: no commit
+    assert back.t == 50.0
+    back.housekeep(70.0)
+    assert back.t == 60.0 and back.processed == pytest.approx(10.0)
+    assert EdgeServerNode(scenario, "es1", cfg).t == 60.0    # and it was journalled
