@@ -26,6 +26,8 @@ from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfi
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.evaluation.sim_bench import SimBench
 from offload_ros.evaluation.training_curves import TrainingCurves
+from offload_ros.evaluation.aigc_experiment import AigcExperimentConfig
+from offload_ros.learning.aigc_training_config import AIGC_ALGORITHMS, AigcTrainingConfig
 from offload_ros.learning.errors import LearningError
 from offload_ros.learning.training_config import TrainingConfig
 from offload_ros.model.config_schema import ConfigSchema
@@ -151,12 +153,21 @@ class Cli:
         br.add_argument("--out", default="out/bench_runtime")
         br.add_argument("--json", action="store_true")
         br.set_defaults(run=self.bench_runtime)
+        bt = bsub.add_parser("attention", help="AMARL critic update cost for 2, 5, 10, 20 agents "
+                             "(attention vs concatenation)")
+        bt.add_argument("--agents", default="2,5,10,20")
+        bt.add_argument("--repeats", type=int, default=30)
+        bt.add_argument("--json", action="store_true")
+        bt.set_defaults(run=self.bench_attention)
 
-        t = sub.add_parser("train", help="train a policy (mcoo, dqn, ac) on a factory family",
+        t = sub.add_parser("train", help="train a policy (mcoo, dqn, ac; AIGC offloading: "
+                           "amarl, concat, idqn) on a factory family",
                            description="Train a policy. Training factories come from the family "
                            "(--scenarios and the random-factory knobs); validation uses other "
                            "training seeds, never the evaluation ones. Writes policy.pt, "
-                           "training.csv and tensorboard/ under --out.")
+                           "training.csv and tensorboard/ under --out. The AIGC offloading "
+                           "algorithms (--algo amarl|concat|idqn) have flags of their own: "
+                           "see `offload-ros train --algo amarl --help`.")
         ConfigSchema(TrainingConfig).add_arguments(t)
         ConfigSchema(ScenarioFamily).add_arguments(t)
         t.add_argument("--out", type=Path, help="output folder (default: out/train/ALGO)")
@@ -166,6 +177,7 @@ class Cli:
         t.set_defaults(run=self.train)
 
         self._aigc_parser(sub)
+        self.aigc_train_parser = self._aigc_train_parser()
 
         cfg = sub.add_parser("config", help="configuration files")
         csub = cfg.add_subparsers(dest="config_command", required=True, metavar="WHAT")
@@ -227,7 +239,50 @@ class Cli:
         c.add_argument("--json", action="store_true")
         c.set_defaults(run=self.aigc_cost)
 
+        o = asub.add_parser("offload", help="AIGC task offloading over wireless links: a policy "
+                            "over many episodes of one scenario",
+                            description="Runs POLICY on SCENARIO's AIGC tasks (its aigc: "
+                            "section, or the defaults) for --episodes held-out task seeds and "
+                            "reports latency and deadline completion.")
+        o.add_argument("scenario", help="scenario file or shipped name")
+        o.add_argument("--policy", default="greedy", help="random, nearest, greedy (least "
+                       "expected finish time), amarl, concat, idqn (models/NAME), or "
+                       "NAME:CHECKPOINT (default: greedy)")
+        o.add_argument("--episodes", type=int, default=20, help="episodes (default: 20)")
+        o.add_argument("--seed", type=int, default=0, help="picks the held-out task seeds")
+        o.add_argument("--sample", action="store_true",
+                       help="trained actors draw their actions instead of taking the most "
+                       "probable")
+        o.add_argument("--cost-model", type=Path, help="a cost_model.json (or its folder) "
+                       "whose fit replaces the scenario's compute cost")
+        o.add_argument("--json", action="store_true", help="print one JSON object")
+        o.set_defaults(run=self.aigc_offload)
+
+        ex = asub.add_parser("experiment", help="AIGC offloading: latency and completion "
+                             "against the number of AGVs, or convergence curves")
+        ex.add_argument("kind", choices=("agvs", "convergence"))
+        ConfigSchema(AigcExperimentConfig).add_arguments(ex)
+        ex.add_argument("--runs", default="models/amarl,models/concat,models/idqn",
+                        help="convergence: training folders to compare (default: the shipped)")
+        ex.add_argument("--out", type=Path, default=Path("out/experiments"))
+        ex.set_defaults(run=self.aigc_experiment)
+
         self._runtime_parsers(sub)
+
+    @staticmethod
+    def _aigc_train_parser() -> argparse.ArgumentParser:
+        t = argparse.ArgumentParser(
+            prog="offload-ros train",
+            description="Train an AIGC offloading policy (AMARL: decentralised actors with a "
+            "multi-head attention critic; concat: the same with a concatenation critic; idqn: "
+            "independent DQN) on random factories with agvs-min..agvs-max AGVs. Writes "
+            "policy.pt, training.csv and tensorboard/ under --out.")
+        ConfigSchema(AigcTrainingConfig).add_arguments(t)
+        t.add_argument("--out", type=Path, help="output folder (default: out/train/ALGO)")
+        t.add_argument("--resume", type=Path, help="continue from this checkpoint (its config "
+                       "and weights; the replay buffer starts empty; --minutes more)")
+        t.add_argument("--quiet", action="store_true", help="no progress bar")
+        return t
 
     def _runtime_parsers(self, sub) -> None:
         d = sub.add_parser("demo", help="the whole fleet as processes over Zenoh: live table, "
@@ -582,6 +637,102 @@ class Cli:
               f"{last['val_vs_greedy']:.4f} x greedy")
         return 0
 
+    def train_aigc(self, args: argparse.Namespace) -> int:
+        config = ConfigSchema(AigcTrainingConfig).from_namespace(args)
+        from offload_ros.learning.aigc_checkpoint import AigcCheckpoint
+        resume = None
+        if args.resume:
+            resume = AigcCheckpoint.load(args.resume)
+            if resume.algo != config.algo:
+                raise LearningError(f"{args.resume}: a {resume.algo!r} checkpoint cannot resume "
+                                    f"--algo {config.algo}")
+            config = dataclasses.replace(resume.training_config(), minutes=config.minutes)
+        from offload_ros.learning.train_amarl import TrainAmarl
+        from offload_ros.learning.train_idqn import TrainIdqn
+        trainer = TrainIdqn if config.algo == "idqn" else TrainAmarl
+        out = args.out or Path("out/train") / config.algo
+        path = trainer(config, out, progress=not args.quiet, resume=resume).run()
+        last = AigcCheckpoint.load(path).curve[-1]
+        print(f"wrote {path} and {path.parent / 'training.csv'} (TensorBoard: "
+              f"{path.parent / 'tensorboard'}); {last['episodes']:.0f} episodes in "
+              f"{last['wall_s']:.0f} s; validation latency {last['val_latency_s']:.2f} s = "
+              f"{last['val_latency_vs_greedy']:.3f} x greedy, completion "
+              f"{last['val_completion']:.3f}")
+        return 0
+
+    def aigc_offload(self, args: argparse.Namespace) -> int:
+        if args.episodes < 1:
+            raise EvaluationError("--episodes must be >= 1")
+        sc = self.load(args.scenario)
+        if args.cost_model:
+            from offload_ros.aigc.cost_model import CostModel
+            folder = args.cost_model if args.cost_model.is_dir() else args.cost_model.parent
+            cm = CostModel.load(folder)
+            sc = dataclasses.replace(sc, aigc=dataclasses.replace(
+                sc.aigc_settings(), step_fixed_s=cm.fixed_s, step_per_image_s=cm.per_image_s,
+                max_batch=cm.max_batch, cost_resolution=cm.resolution))
+        from offload_ros.evaluation.aigc_offload_evaluation import AigcOffloadEvaluation
+        ev = AigcOffloadEvaluation(args.policy, args.sample)
+        res = {"scenario": sc.name, **ev.run_scenario(sc, args.episodes, args.seed,
+                                                      progress=not args.json)}
+        if args.json:
+            print(json.dumps(res))
+            return 0
+        con = self.console()
+        con.print(f"[bold]{sc.name}[/]: policy {args.policy}, {res['episodes']} episodes, "
+                  f"{res['tasks']} tasks")
+        con.print(f"  mean latency {res['mean_latency_s']:.2f} s (per episode "
+                  f"{res['mean_episode_latency_s']:.2f} ± {res['mean_episode_latency_ci95'] or 0:.2f})"
+                  f", p95 {res['p95_latency_s']:.2f} s")
+        con.print(f"  deadlines met {100 * res['completion_rate']:.1f} %; refusals "
+                  f"{res['refusals']}, holds {res['holds']}")
+        return 0
+
+    def aigc_experiment(self, args: argparse.Namespace) -> int:
+        from offload_ros.evaluation.aigc_experiment import AigcConvergence, AigcExperiment
+        con = self.console()
+        if args.kind == "convergence":
+            runs = [Path(r.strip()) for r in args.runs.split(",") if r.strip()]
+            table, png, summary = AigcConvergence(runs).write(args.out)
+            for row in summary:
+                con.print(f"{row['run']}: final return {row['final_val_return']:.2f}, 95 % "
+                          f"of it after {row['episodes_to_95pct']} episodes / "
+                          f"{row['wall_s_to_95pct']:.0f} s")
+            con.print(f"wrote {table} and {png}")
+            return 0
+        exp = AigcExperiment(ConfigSchema(AigcExperimentConfig).from_namespace(args))
+        from tqdm import tqdm
+        with tqdm(total=len(exp.jobs()), desc="aigc agvs", unit="episode") as bar:
+            rows = exp.run(bar.update)
+        table, per, png = exp.write(rows, args.out)
+        base = exp.policies[0]
+        for r in exp.summarise(rows):
+            con.print(f"{r['agvs']:>2} AGVs {r['policy']:>8}: latency {r['mean_latency_s']:.2f}"
+                      f" ± {r['mean_latency_s_ci95']:.2f} s, completion "
+                      f"{r['completion_rate']:.4f} ± {r['completion_rate_ci95']:.4f}"
+                      + ("" if r["policy"] == base else
+                         f"; minus {base}: {r[f'mean_latency_s_minus_{base}']:+.2f} ± "
+                         f"{r[f'mean_latency_s_minus_{base}_ci95']:.2f} s"))
+        con.print(f"wrote {table}, {per} and {png}")
+        return 0
+
+    def bench_attention(self, args: argparse.Namespace) -> int:
+        from offload_ros.learning.critic_bench import CriticBench
+        try:
+            sizes = tuple(int(x) for x in args.agents.split(","))
+        except ValueError as err:
+            raise EvaluationError(f"--agents: not a list of whole numbers: {args.agents!r}") \
+                from err
+        rows = CriticBench(sizes, repeats=args.repeats).run()
+        if args.json:
+            print(json.dumps(rows))
+            return 0
+        for r in rows:
+            print(f"{r['critic']:>7} critic, {r['agents']:>2} agents: {r['update_ms']:7.2f} ms "
+                  f"per update ({r['vs_smallest']:.2f}x the {rows[0]['agents']}-agent one, "
+                  f"{r['per_agent_ms']:.2f} ms per agent), {r['critic_params']:,} parameters")
+        return 0
+
     def scenario_random(self, args: argparse.Namespace) -> int:
         gen = ConfigSchema(ScenarioGenerator).from_namespace(args)
         text = gen.generate(args.seed).to_yaml()
@@ -788,8 +939,24 @@ class Cli:
         return 0
 
     # ------------------------------------------------------------------ entry
+    @staticmethod
+    def _is_aigc_train(argv: Sequence[str]) -> bool:
+        if not argv or argv[0] != "train":
+            return False
+        for k, arg in enumerate(argv):
+            if arg == "--algo" and k + 1 < len(argv):
+                return argv[k + 1] in AIGC_ALGORITHMS
+            if arg.startswith("--algo="):
+                return arg.split("=", 1)[1] in AIGC_ALGORITHMS
+        return False
+
     def main(self, argv: Sequence[str] | None = None) -> int:
-        args = self.parser.parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        if self._is_aigc_train(argv):
+            args = self.aigc_train_parser.parse_args(argv[1:])
+            args.run = self.train_aigc
+        else:
+            args = self.parser.parse_args(argv)
         try:
             return args.run(args)
         except USAGE_ERRORS as err:

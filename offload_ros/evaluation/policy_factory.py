@@ -42,7 +42,7 @@ class PolicyFactory:
         if algo == "amarl":
             raise EvaluationError(
                 "policy 'amarl' is the AIGC offloading policy (GMEL); it does not drive this "
-                "simulator and is not available yet")
+                "simulator: use `offload-ros aigc offload SCENARIO --policy amarl`")
         if algo in TRAINED:
             return cls._learned(name, algo, scenario)
         try:
@@ -70,9 +70,9 @@ class PolicyFactory:
                 ck = Checkpoint.load(path)
             except LearningError as err:
                 raise EvaluationError(f"policy {name!r}: {err}") from err
-            if ck.algo != algo:
-                raise EvaluationError(f"policy {name!r}: {path} holds a {ck.algo!r} policy, "
-                                      f"not {algo!r}")
             cls._loaded[key] = (ck, ck.network(ck.decider, path).numpy_layers())
         ck, layers = cls._loaded[key]
+        if ck.algo != algo:
+            raise EvaluationError(f"policy {name!r}: {path} holds a {ck.algo!r} policy, "
+                                  f"not {algo!r}")
         return LearnedPolicy(scenario, ck, algo, layers)

@@ -55,19 +55,7 @@ class Checkpoint:
 
     @classmethod
     def load(cls, path: Path | str) -> "Checkpoint":
-        path = Path(path)
-        if path.is_dir():
-            path = path / "policy.pt"
-        if not path.is_file():
-            raise LearningError(f"{path}: no such checkpoint file")
-        try:
-            raw = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
-            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt or "
-                                f"truncated?): {type(err).__name__}: {err}") from err
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-            raise LearningError(f"{path}: format is {got!r}, expected {FORMAT!r}")
+        path, raw = cls.read(path, FORMAT)
         missing = [k for k in ("algo", "config", "family", "networks", "shapes", "decider",
                                "spec") if k not in raw]
         if missing:
@@ -85,6 +73,24 @@ class Checkpoint:
         for role in ck.networks:
             ck.network(role, path)  # checks every shape
         return ck
+
+    @staticmethod
+    def read(path: Path | str, fmt: str, hint: str = "") -> tuple[Path, dict]:
+        """A checkpoint file's raw dict (weights only) if it has format ``fmt``."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "policy.pt"
+        if not path.is_file():
+            raise LearningError(f"{path}: no such checkpoint file")
+        try:
+            raw = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
+            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt or "
+                                f"truncated?): {type(err).__name__}: {err}") from err
+        if not isinstance(raw, dict) or raw.get("format") != fmt:
+            got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+            raise LearningError(f"{path}: format is {got!r}, expected {fmt!r}{hint}")
+        return path, raw
 
     def network(self, role: str, path: Path | str = "<checkpoint>") -> MlpNetwork:
         """A fresh network with the stored weights of ``role``."""

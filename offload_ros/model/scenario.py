@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from offload_ros.model.agv import Agv
+from offload_ros.model.aigc_settings import AigcSettings
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 
@@ -38,6 +39,10 @@ class Scenario:
         default=5.0,
         metadata={"kind": "number", "check": "positive", "unit": "m/s",
                   "help": "default AGV speed"})
+    aigc: AigcSettings | None = field(
+        default=None,
+        metadata={"kind": "aigc", "help": "AIGC tasks, radio and cost (optional; "
+                                          "AigcSettings has the defaults)"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "edge_servers", tuple(self.edge_servers))
@@ -61,6 +66,9 @@ class Scenario:
             out.append(("agvs", "must list at least one AGV"))
         out += _item_problems(self.edge_servers, "edge_servers", "edge server")
         out += _item_problems(self.agvs, "agvs", "AGV")
+        if self.aigc is not None:
+            out += _range_problems(self.aigc, "aigc.")
+            out += [(f"aigc.{f}", m) for f, m in self.aigc.problems()]
         known_ids = {es.id for es in self.edge_servers}
         known = ", ".join(sorted(known_ids)) or "none"
         for i, agv in enumerate(self.agvs):
@@ -92,6 +100,10 @@ class Scenario:
             if agv.id == agv_id:
                 return i
         raise ModelError(f"unknown AGV {agv_id!r}", field="agvs")
+
+    def aigc_settings(self) -> AigcSettings:
+        """The ``aigc:`` section, or its defaults when the file has none."""
+        return self.aigc if self.aigc is not None else AigcSettings()
 
     def speed_of(self, agv: Agv) -> float:
         return agv.speed_mps if agv.speed_mps is not None else self.speed_mps
@@ -134,12 +146,15 @@ class Scenario:
                     value = [_plain(v) for v in value]
                 out[f.name] = _plain(value)
             return out
-        return {
+        out = {
             "name": self.name, "horizon_s": _plain(self.horizon_s), "metric": self.metric,
             "speed_mps": _plain(self.speed_mps),
             "edge_servers": [clean(es) for es in self.edge_servers],
             "agvs": [clean(a) for a in self.agvs],
         }
+        if self.aigc is not None:
+            out["aigc"] = clean(self.aigc)
+        return out
 
     def to_yaml(self) -> str:
         """YAML in the layout of ``config/scenarios/`` (one flow mapping per ES and AGV)."""
@@ -149,6 +164,8 @@ class Scenario:
         lines += [f"  - {_flow(es)}" for es in d["edge_servers"]]
         lines.append("agvs:")
         lines += [f"  - {_flow(a)}" for a in d["agvs"]]
+        if "aigc" in d:
+            lines.append(f"aigc: {_flow(d['aigc'])}")
         return "\n".join(lines) + "\n"
 
 
@@ -208,4 +225,6 @@ def _range_problems(obj: Any, prefix: str) -> list[tuple[str, str]]:
                 out.append((where, f"must be > 0, got {v:g}"))
             elif check == "nonnegative" and v < 0:
                 out.append((where, f"must be >= 0, got {v:g}"))
+            elif check == "count" and (v < 1 or v != int(v)):
+                out.append((where, f"must be a whole number >= 1, got {v:g}"))
     return out

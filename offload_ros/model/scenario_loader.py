@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from offload_ros.model.agv import Agv
+from offload_ros.model.aigc_settings import AigcSettings
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 from offload_ros.model.scenario import Scenario
@@ -45,15 +46,19 @@ class ScenarioLoader:
         if root is None:
             raise ModelError("empty file: a scenario needs edge_servers and agvs", file=source)
         self._constructor = yaml.SafeLoader("")
-        top = self._mapping(root, "", Scenario, skip=("edge_servers", "agvs"))
+        top = self._mapping(root, "", Scenario, skip=("edge_servers", "agvs", "aigc"))
         ess = [self._mapping(n, f"edge_servers[{i}]", EdgeServer)
                for i, n in enumerate(self._sequence(top.pop("edge_servers", None), "edge_servers"))]
         agvs = [self._mapping(n, f"agvs[{i}]", Agv)
                 for i, n in enumerate(self._sequence(top.pop("agvs", None), "agvs"))]
+        if "aigc" in top:
+            top["aigc"] = self._mapping(top["aigc"], "aigc", AigcSettings)
         if self._problems:
             self._raise()
         top.setdefault("name", default_name)
         try:
+            if "aigc" in top:
+                top["aigc"] = AigcSettings(**top["aigc"])
             return Scenario(edge_servers=tuple(EdgeServer(**e) for e in ess),
                             agvs=tuple(Agv(**a) for a in agvs), **top)
         except ModelError as err:
@@ -169,6 +174,13 @@ class ScenarioLoader:
                     return True, tuple(xs)
                 self._problem(path, node, f"must be a list of edge server ids; {bad[0]!r} "
                                           "is not a string")
+        elif kind == "text_list":
+            xs = items("names")
+            if xs is not None:
+                bad = [x for x in xs if not isinstance(x, str) or not x.strip()]
+                if not bad:
+                    return True, tuple(xs)
+                self._problem(path, node, f"must be a list of names; {bad[0]!r} is not one")
         elif kind == "number_list":
             xs = items("numbers")
             if xs is not None:
