@@ -27,7 +27,7 @@ CURVE_FIELDS = ("wall_s", "episodes", "epochs", "updates", "train_return", "val_
 class AigcTrainingRun:
     """Training factories: ``family.draw(seed, "aigc-train", k)``, sizes uniform in
     agvs_min..agvs_max, task seeds below the evaluation range; validation: stream
-    ``"aigc-validation"``, each size twice-ish in turn; ``val_latency_vs_greedy`` is the mean
+    ``"aigc-validation"``, the sizes in turn; ``val_latency_vs_greedy`` is the mean
     latency over the least-finish-time planner's on the same episodes (below 1 is better)."""
 
     def __init__(self, config: AigcTrainingConfig, out: Path, progress: bool = True,
