@@ -611,16 +611,21 @@ class Cli:
         con.print(f"wrote {summary}, {per_seed} and {png}")
         return 0
 
+    @staticmethod
+    def resumable(checkpoint, path: Path, algo: str):
+        """``checkpoint`` if ``--algo`` may continue it."""
+        if checkpoint.algo != algo:
+            raise LearningError(f"{path}: a {checkpoint.algo!r} checkpoint cannot resume "
+                                f"--algo {algo}")
+        return checkpoint
+
     def train(self, args: argparse.Namespace) -> int:
         config = ConfigSchema(TrainingConfig).from_namespace(args)
         family = ConfigSchema(ScenarioFamily).from_namespace(args)
         resume = None
         if args.resume:
             from offload_ros.learning.checkpoint import Checkpoint
-            resume = Checkpoint.load(args.resume)
-            if resume.algo != config.algo:
-                raise LearningError(f"{args.resume}: a {resume.algo!r} checkpoint cannot resume "
-                                    f"--algo {config.algo}")
+            resume = self.resumable(Checkpoint.load(args.resume), args.resume, config.algo)
             family = ScenarioFamily(**resume.family)
         if not family.is_random:
             family.files()  # a missing file is a usage error before any work
@@ -642,10 +647,7 @@ class Cli:
         from offload_ros.learning.aigc_checkpoint import AigcCheckpoint
         resume = None
         if args.resume:
-            resume = AigcCheckpoint.load(args.resume)
-            if resume.algo != config.algo:
-                raise LearningError(f"{args.resume}: a {resume.algo!r} checkpoint cannot resume "
-                                    f"--algo {config.algo}")
+            resume = self.resumable(AigcCheckpoint.load(args.resume), args.resume, config.algo)
             config = dataclasses.replace(resume.training_config(), minutes=config.minutes)
         from offload_ros.learning.train_amarl import TrainAmarl
         from offload_ros.learning.train_idqn import TrainIdqn
@@ -673,8 +675,7 @@ class Cli:
                 max_batch=cm.max_batch, cost_resolution=cm.resolution))
         from offload_ros.evaluation.aigc_offload_evaluation import AigcOffloadEvaluation
         ev = AigcOffloadEvaluation(args.policy, args.sample)
-        res = {"scenario": sc.name, **ev.run_scenario(sc, args.episodes, args.seed,
-                                                      progress=not args.json)}
+        res = {"scenario": sc.name, **ev.run(sc, args.episodes, args.seed, progress=not args.json)}
         if args.json:
             print(json.dumps(res))
             return 0

@@ -54,8 +54,9 @@ class AigcExperiment:
         self.policies = [p.strip() for p in self.config.policies.split(",") if p.strip()]
         if not self.policies:
             raise EvaluationError("--policies names no policy")
-        for p in self.policies:
-            AigcOffloadEvaluation(p, self.config.sample)   # unknown names fail before work
+        # unknown names fail here, before any work
+        self.evaluations = {p: AigcOffloadEvaluation(p, self.config.sample)
+                            for p in self.policies}
 
     def jobs(self) -> list[tuple[int, int]]:
         return [(n, k) for n in self.sizes for k in range(self.config.seeds)]
@@ -84,8 +85,7 @@ class AigcExperiment:
         family = ScenarioFamily(agvs_min=n, agvs_max=n)
         sc = family.draw(0, "aigc-experiment", k, evaluation=True)
         row: dict = {"agvs": n, "episode": k, "scenario": sc.name}
-        for p in self.policies:
-            ev = AigcOffloadEvaluation(p, self.config.sample)
+        for p, ev in self.evaluations.items():
             summary, _ = ev.episode(sc, ev.task_seed(0, n * 10_000 + k))
             row[f"{p}.mean_latency_s"] = summary["mean_latency_s"]
             row[f"{p}.completion_rate"] = summary["completion_rate"]

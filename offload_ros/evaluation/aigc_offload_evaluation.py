@@ -36,16 +36,10 @@ class AigcOffloadEvaluation:
         sim.check_conservation()
         return sim.summary(), sim.latencies()
 
-    def run(self, scenarios, seed: int, progress: bool = False) -> dict:
-        """``scenarios``: one scenario for every episode, or a list (one per episode)."""
-        episodes = scenarios if isinstance(scenarios, list) else None
-        n = len(episodes) if episodes is not None else 0
-        return self.pool([self.episode(episodes[k], self.task_seed(seed, k))
-                          for k in _range(n, progress, self.policy)])
-
-    def run_scenario(self, scenario: Scenario, episodes: int, seed: int,
-                     progress: bool = False) -> dict:
-        return self.run([scenario] * episodes, seed, progress)
+    def run(self, scenario: Scenario, episodes: int, seed: int, progress: bool = False) -> dict:
+        """``episodes`` episodes of ``scenario`` with the held-out task seeds of ``seed``."""
+        return self.pool([self.episode(scenario, self.task_seed(seed, k))
+                          for k in _range(episodes, progress, self.policy)])
 
     def pool(self, results: list[tuple[dict, np.ndarray]]) -> dict:
         lat = np.concatenate([r[1] for r in results]) if results else np.zeros(0)

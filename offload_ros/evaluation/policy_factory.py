@@ -56,23 +56,32 @@ class PolicyFactory:
 
     @classmethod
     def _learned(cls, name: str, algo: str, scenario: Scenario) -> object:
+        from offload_ros.learning.checkpoint import Checkpoint
+        from offload_ros.learning.learned_policy import LearnedPolicy
+        ck, layers = cls.cached(name, algo, Checkpoint.load,
+                                lambda ck, path: ck.network(ck.decider, path).numpy_layers())
+        return LearnedPolicy(scenario, ck, algo, layers)
+
+    @classmethod
+    def cached(cls, name: str, algo: str, load, build) -> tuple[object, object]:
+        """``(checkpoint, build(checkpoint, path))`` for ``NAME[:PATH]``, read once per file
+        version and process; errors name the policy, and the checkpoint's algorithm must be
+        ``algo``."""
         path = cls.checkpoint_path(name)
         try:
             key = (str(path.resolve()), path.stat().st_mtime)
         except OSError as err:
             raise EvaluationError(f"policy {name!r}: no checkpoint at {path} (train one with "
                                   f"`offload-ros train --algo {algo}`)") from err
-        from offload_ros.learning.checkpoint import Checkpoint
         from offload_ros.learning.errors import LearningError
-        from offload_ros.learning.learned_policy import LearnedPolicy
         if key not in cls._loaded:
             try:
-                ck = Checkpoint.load(path)
+                ck = load(path)
+                cls._loaded[key] = (ck, build(ck, path))
             except LearningError as err:
                 raise EvaluationError(f"policy {name!r}: {err}") from err
-            cls._loaded[key] = (ck, ck.network(ck.decider, path).numpy_layers())
-        ck, layers = cls._loaded[key]
+        ck, built = cls._loaded[key]
         if ck.algo != algo:
             raise EvaluationError(f"policy {name!r}: {path} holds a {ck.algo!r} policy, "
                                   f"not {algo!r}")
-        return LearnedPolicy(scenario, ck, algo, layers)
+        return ck, built

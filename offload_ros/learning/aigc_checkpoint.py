@@ -43,15 +43,10 @@ class AigcCheckpoint:
     spec: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save({"format": FORMAT, "algo": self.algo, "config": self.config,
-                    "n_es": self.n_es, "networks": self.networks, "decider": self.decider,
-                    "curve": self.curve, "optimizers": self.optimizers,
-                    "spec": self.spec or aigc_spec(self.n_es)}, tmp)
-        tmp.replace(path)
-        return path
+        return Checkpoint.write(path, {
+            "format": FORMAT, "algo": self.algo, "config": self.config, "n_es": self.n_es,
+            "networks": self.networks, "decider": self.decider, "curve": self.curve,
+            "optimizers": self.optimizers, "spec": self.spec or aigc_spec(self.n_es)})
 
     @classmethod
     def load(cls, path: Path | str) -> "AigcCheckpoint":

@@ -7,6 +7,7 @@ import numpy as np
 
 from offload_ros.learning.aigc_checkpoint import AigcCheckpoint
 from offload_ros.learning.errors import LearningError
+from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.model.seeding import Seeding
 from offload_ros.sim.aigc_observation import AigcObservation
 
@@ -38,6 +39,5 @@ class AigcPolicy:
         mask = self.masks(obs)
         if self.checkpoint.decider == "actor":
             return self.net.numpy_act(obs.features, mask, self.rng, self.layers)
-        from offload_ros.learning.mlp_network import MlpNetwork
         q = MlpNetwork.numpy_forward(self.layers, obs.features.astype(np.float64))
         return np.where(mask, q, -np.inf).argmax(1)

@@ -13,6 +13,7 @@ import numpy as np
 from offload_ros.learning.aigc_checkpoint import AigcCheckpoint
 from offload_ros.learning.aigc_policy import AigcPolicy
 from offload_ros.learning.aigc_training_config import AigcTrainingConfig
+from offload_ros.learning.training_log import TrainingLog
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.model.seeding import Seeding
@@ -24,7 +25,7 @@ CURVE_FIELDS = ("wall_s", "episodes", "epochs", "updates", "train_return", "val_
                 "val_latency_s", "val_completion", "val_latency_vs_greedy")
 
 
-class AigcTrainingRun:
+class AigcTrainingRun(TrainingLog):
     """Training factories: ``family.draw(seed, "aigc-train", k)``, sizes uniform in
     agvs_min..agvs_max, task seeds below the evaluation range; validation: stream
     ``"aigc-validation"``, the sizes in turn; ``val_latency_vs_greedy`` is the mean
@@ -32,8 +33,8 @@ class AigcTrainingRun:
 
     def __init__(self, config: AigcTrainingConfig, out: Path, progress: bool = True,
                  resume: AigcCheckpoint | None = None) -> None:
-        self.config, self.out = config, Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
+        super().__init__(config.algo, config.minutes, out, progress)
+        self.config = config
         self.family = ScenarioFamily(agvs_min=config.agvs_min, agvs_max=config.agvs_max,
                                      es=config.es)
         self.sim_config = AigcSimulatorConfig(config.latency_scale_s, config.miss_penalty,
@@ -52,16 +53,8 @@ class AigcTrainingRun:
         self.base = {k: int(last.get(k, 0)) for k in ("episodes", "epochs", "updates")}
         self.episodes = self.epochs = self.updates = 0
         self.train_return = 0.0
-        self.start = time.monotonic()
-        self.deadline = self.start + config.minutes * 60.0
+        self.begin()                            # the budget starts after the set-up
         self.next_eval = self.start
-        self._writer = None
-        self._bar = None
-        if progress:
-            from tqdm import tqdm
-            self._bar = tqdm(total=int(config.minutes * 60), unit="s", desc=f"train {config.algo}",
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s "
-                                        "[{elapsed}<{remaining}{postfix}]")
 
     # -------------------------------------------------------------- episodes
     def scenario(self, k: int) -> tuple[Scenario, int]:
@@ -99,12 +92,6 @@ class AigcTrainingRun:
                 float(np.mean([r["completion_rate"] for r in rows])))
 
     # -------------------------------------------------------------- budget and logging
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
-
-    def over(self) -> bool:
-        return time.monotonic() >= self.deadline
-
     def add_episode(self, episode_return: float, epochs: int) -> None:
         first = self.episodes == 0
         self.episodes += 1
@@ -129,33 +116,12 @@ class AigcTrainingRun:
                "val_latency_vs_greedy": round(lat / self.greedy_latency, 5)}
         self.curve.append(row)
         self.next_eval = time.monotonic() + self.config.eval_every_s
-        writer = self.writer()
-        for key in CURVE_FIELDS[4:]:
-            writer.add_scalar(f"{self.config.algo}/{key}", row[key], row["episodes"])
-        writer.flush()
-        self.tick(row)
+        self.scalars(row, CURVE_FIELDS[4:], row["episodes"])
+        self.tick({"episodes": row["episodes"], "return": row["val_return"],
+                   "latency": f"{row['val_latency_s']:.2f}s",
+                   "done": f"{row['val_completion']:.3f}",
+                   "vs greedy": f"{row['val_latency_vs_greedy']:.3f}"})
         return row
-
-    def tick(self, row: dict[str, float] | None = None) -> None:
-        if self._bar is None:
-            return
-        n = min(self._bar.total, int(self.elapsed()))
-        if row is None and n == self._bar.n:
-            return
-        self._bar.n = n
-        if row is not None:
-            self._bar.set_postfix({"episodes": row["episodes"], "return": row["val_return"],
-                                   "latency": f"{row['val_latency_s']:.2f}s",
-                                   "done": f"{row['val_completion']:.3f}",
-                                   "vs greedy": f"{row['val_latency_vs_greedy']:.3f}"},
-                                  refresh=False)
-        self._bar.refresh()
-
-    def writer(self):
-        if self._writer is None:
-            from tensorboardX import SummaryWriter
-            self._writer = SummaryWriter(str(self.out / "tensorboard"))
-        return self._writer
 
     def save(self, networks, decider: str, optimizers) -> Path:
         ck = AigcCheckpoint.of(self.config, networks, decider, self.curve, optimizers)
@@ -165,13 +131,6 @@ class AigcTrainingRun:
             w.writeheader()
             w.writerows(self.curve)
         return path
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.n = self._bar.total if self.over() else int(self.elapsed())
-            self._bar.close()
-        if self._writer is not None:
-            self._writer.close()
 
 
 class _Greedy:

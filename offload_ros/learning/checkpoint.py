@@ -43,14 +43,20 @@ class Checkpoint:
     spec: dict[str, Any] = field(default_factory=current_spec)
 
     def save(self, path: Path) -> Path:
+        return self.write(path, {
+            "format": FORMAT, "algo": self.algo, "config": self.config, "family": self.family,
+            "networks": self.networks, "shapes": self.shapes, "decider": self.decider,
+            "curve": self.curve, "optimizer": self.optimizer, "spec": self.spec})
+
+    @staticmethod
+    def write(path: Path | str, payload: dict) -> Path:
+        """``torch.save`` under a temporary name, then renamed: never a half-written
+        checkpoint under the real name."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save({"format": FORMAT, "algo": self.algo, "config": self.config,
-                    "family": self.family, "networks": self.networks, "shapes": self.shapes,
-                    "decider": self.decider, "curve": self.curve, "optimizer": self.optimizer,
-                    "spec": self.spec}, tmp)
-        tmp.replace(path)  # never a half-written checkpoint under the real name
+        torch.save(payload, tmp)
+        tmp.replace(path)
         return path
 
     @classmethod

@@ -13,6 +13,7 @@ import numpy as np
 
 from offload_ros.learning.checkpoint import Checkpoint
 from offload_ros.learning.learned_policy import LearnedPolicy
+from offload_ros.learning.training_log import TrainingLog
 from offload_ros.learning.training_config import TrainingConfig
 from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.sim.simulator import Simulator
@@ -21,15 +22,15 @@ CURVE_FIELDS = ("wall_s", "episodes", "decisions", "train_return", "train_kb_per
                 "val_kb_per_h", "val_vs_greedy")
 
 
-class TrainingRun:
+class TrainingRun(TrainingLog):
     """Validation factories come from the family's training seeds (stream ``"validation"``),
     never from the evaluation range; ``val_vs_greedy`` is the mean per-factory ratio of the
     current greedy-in-the-network policy to the greedy planner."""
 
     def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path,
                  progress: bool = True, resume: Checkpoint | None = None) -> None:
-        self.config, self.family, self.out = config, family, Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
+        super().__init__(config.algo, config.minutes, out, progress)
+        self.config, self.family = config, family
         self.validation = [family.draw(config.seed, "validation", k)
                            for k in range(config.eval_scenarios)]
         self.sims = [Simulator(sc) for sc in self.validation]
@@ -43,24 +44,10 @@ class TrainingRun:
         self.decisions0 = int(last.get("decisions", 0))
         self.episodes = self.decisions = 0      # this run's, on top of the resumed curve's
         self.train_return = self.train_kb_per_h = 0.0   # smoothed over batches
-        self.start = time.monotonic()
-        self.deadline = self.start + config.minutes * 60.0
+        self.begin()                            # the budget starts after the set-up
         self.next_eval = self.start
-        self._writer = None
-        self._bar = None
-        if progress:
-            from tqdm import tqdm
-            self._bar = tqdm(total=int(config.minutes * 60), unit="s", desc=f"train {config.algo}",
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s "
-                                        "[{elapsed}<{remaining}{postfix}]")
 
     # -------------------------------------------------------------- budget and logging
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
-
-    def over(self) -> bool:
-        return time.monotonic() >= self.deadline
-
     def due(self) -> bool:
         return time.monotonic() >= self.next_eval
 
@@ -97,31 +84,11 @@ class TrainingRun:
                "val_kb_per_h": round(val, 1), "val_vs_greedy": round(ratio, 5)}
         self.curve.append(row)
         self.next_eval = time.monotonic() + self.config.eval_every_s
-        writer = self.writer()
-        for key in ("train_return", "train_kb_per_h", "val_kb_per_h", "val_vs_greedy"):
-            writer.add_scalar(f"{self.config.algo}/{key}", row[key], row["episodes"])
-        writer.flush()
-        self.tick(row)
+        self.scalars(row, ("train_return", "train_kb_per_h", "val_kb_per_h", "val_vs_greedy"),
+                     row["episodes"])
+        self.tick({"episodes": row["episodes"], "return": row["train_return"],
+                   "kB/h": row["train_kb_per_h"], "val/greedy": f"{row['val_vs_greedy']:.4f}"})
         return row
-
-    def tick(self, row: dict[str, float] | None = None) -> None:
-        if self._bar is None:
-            return
-        n = min(self._bar.total, int(self.elapsed()))
-        if row is None and n == self._bar.n:
-            return  # redraw at most once a second
-        self._bar.n = n
-        if row is not None:
-            self._bar.set_postfix({"episodes": row["episodes"], "return": row["train_return"],
-                                   "kB/h": row["train_kb_per_h"],
-                                   "val/greedy": f"{row['val_vs_greedy']:.4f}"}, refresh=False)
-        self._bar.refresh()
-
-    def writer(self):
-        if self._writer is None:
-            from tensorboardX import SummaryWriter
-            self._writer = SummaryWriter(str(self.out / "tensorboard"))
-        return self._writer
 
     # -------------------------------------------------------------- artefacts
     def save(self, networks: dict[str, Any], decider: str, optimizer: dict | None) -> Path:
@@ -135,10 +102,3 @@ class TrainingRun:
             w.writeheader()
             w.writerows(self.curve)
         return path
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.n = self._bar.total if self.over() else int(self.elapsed())
-            self._bar.close()
-        if self._writer is not None:
-            self._writer.close()

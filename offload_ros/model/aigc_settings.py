@@ -21,6 +21,7 @@ Defaults and where they come from (docs/aigc_offloading.md has the table):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, fields
 
@@ -145,17 +146,20 @@ class AigcSettings:
         scale = 1.0 if resolution is None else (resolution / base_resolution) ** 2
         return steps * per_step * scale
 
-    def noise_w_per_hz(self) -> float:
-        return 10.0 ** (self.noise_dbm_per_hz / 10.0) / 1000.0
+    @functools.cached_property
+    def _radio(self) -> tuple[float, float]:
+        """Noise density [W/Hz] and g0 (linear), worked out once: rates are a hot path."""
+        return 10.0 ** (self.noise_dbm_per_hz / 10.0) / 1000.0, 10.0 ** (self.ref_gain_db / 10.0)
 
-    def rate_bps(self, floor_m: float, sharers: int, *, downlink: bool = False) -> float:
+    def rate_bps(self, floor_m: float, sharers: int, downlink: bool = False) -> float:
         """Shannon rate of one of ``sharers`` equal shares of the ES's band at floor distance
         ``floor_m`` (bits per second)."""
+        noise, g0 = self._radio
         band = (self.downlink_hz if downlink else self.bandwidth_hz) / max(sharers, 1)
         power = self.es_tx_power_w if downlink else self.tx_power_w
-        d = math.hypot(floor_m, self.antenna_height_m)
-        gain = 10.0 ** (self.ref_gain_db / 10.0) * d ** (-self.path_loss_exponent)
-        return band * math.log2(1.0 + power * gain / (self.noise_w_per_hz() * band))
+        d2 = floor_m * floor_m + self.antenna_height_m ** 2
+        gain = g0 * d2 ** (-0.5 * self.path_loss_exponent)
+        return band * math.log2(1.0 + power * gain / (noise * band))
 
     def output_kb(self, images: int, resolution: int) -> float:
         """Generated mono8 images, one byte a pixel."""

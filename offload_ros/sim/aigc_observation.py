@@ -31,8 +31,6 @@ class AigcObservation:
     """``AigcObservation(sim)`` reads the simulator now: ``features`` ``[agv, size]``,
     ``eft_s`` ``[agv, es]`` (inf where full), ``distance_m`` ``[agv, es]``, ``active``."""
 
-    NAMES = OWN
-
     @staticmethod
     def size(n_es: int) -> int:
         return len(OWN) + len(PER_ES) * n_es
@@ -44,8 +42,7 @@ class AigcObservation:
     def __init__(self, sim: AigcSimulator) -> None:
         s = sim.settings
         n, m = sim.n_agvs, sim.n_es
-        pos = sim.positions()
-        dist = sim.floor_distances(pos)
+        dist = sim.distances()
         ahead = sim.floor_distances(sim.positions(sim.now + LOOKAHEAD_S))
         owed = np.array([sim.committed_s(j) for j in range(m)])
         uploads = np.array([len(sim.uploads[j]) for j in range(m)], float)

@@ -63,7 +63,6 @@ class AigcTask:
     stage: int = WAITING
     es: int = -1
     remaining: float = 0.0
-    placed_s: float = math.nan
     finish_s: float = math.nan
     refusals: int = 0
     holds: int = 0
@@ -118,8 +117,7 @@ class AigcSimulator:
             self._routes.append((pts, np.concatenate([[0.0], np.cumsum(legs)]),
                                  float(agv.start_time_s)))
         self._metric = scenario.metric
-        self._noise = s.noise_w_per_hz()
-        self._g0 = 10.0 ** (s.ref_gain_db / 10.0)
+        self.rate_bps = self.settings.rate_bps
         self.reset(0)
 
     # ------------------------------------------------------------------ episode
@@ -151,6 +149,7 @@ class AigcSimulator:
         for n, task in enumerate(self.tasks):
             task.id = n
         self._next_arrival = 0                      # index into tasks (sorted by arrival)
+        self._distances: tuple[float, np.ndarray] = (math.nan, np.zeros(0))
         self.waiting: list[deque[AigcTask]] = [deque() for _ in range(self.n_agvs)]
         self.uploads: list[list[AigcTask]] = [[] for _ in range(self.n_es)]
         self.queue: list[deque[AigcTask]] = [deque() for _ in range(self.n_es)]
@@ -211,13 +210,12 @@ class AigcSimulator:
         return np.hypot(pos[:, None, 0] - self.es_pos[None, :, 0],
                         pos[:, None, 1] - self.es_pos[None, :, 1])
 
-    def rate_bps(self, floor_m: float, sharers: int, downlink: bool = False) -> float:
-        s = self.settings
-        band = (s.downlink_hz if downlink else s.bandwidth_hz) / max(sharers, 1)
-        power = s.es_tx_power_w if downlink else s.tx_power_w
-        d2 = floor_m * floor_m + s.antenna_height_m ** 2
-        gain = self._g0 * d2 ** (-0.5 * s.path_loss_exponent)
-        return band * math.log2(1.0 + power * gain / (self._noise * band))
+    def distances(self) -> np.ndarray:
+        """``floor_distances`` of the positions now, worked out once per instant (the epoch's
+        rates and the observation both use them)."""
+        if self._distances[0] != self.now:
+            self._distances = (self.now, self.floor_distances(self.positions()))
+        return self._distances[1]
 
     # ------------------------------------------------------------------ views for policies
     def head(self, agv: int) -> AigcTask | None:
@@ -264,13 +262,13 @@ class AigcSimulator:
                 self.refused += 1
                 continue
             self.waiting[i].popleft()
-            task.stage, task.es, task.placed_s = UPLOAD, es, self.now
+            task.stage, task.es = UPLOAD, es
             task.remaining = task.input_kb * 8000.0
             self.uploads[es].append(task)
         cost = np.zeros(self.n_agvs)
         misses_before = self.misses.copy()
         end = min(self.now + self.settings.epoch_s, self.end_s)
-        dist = self.floor_distances(self.positions())
+        dist = self.distances()
         while self.now < end - EPS:
             self._advance(end, dist, cost)
         self.now = max(self.now, end)

@@ -108,15 +108,36 @@ def test_resume_continues_the_curve(tmp_path):
     assert curve[-1]["episodes"] > first.curve[-1]["episodes"]
 
 
-def test_same_seed_same_training_start():
-    a = TrainAmarl.critic(AigcTrainingConfig(hidden=16, heads=2))
-    torch.manual_seed(1)
-    b = TrainAmarl.critic(AigcTrainingConfig(hidden=16, heads=2))
-    torch.manual_seed(1)
-    c = TrainAmarl.critic(AigcTrainingConfig(hidden=16, heads=2))
-    assert all(torch.equal(x, y) for x, y in zip(b.state_dict().values(), c.state_dict().values()))
-    assert not all(torch.equal(x, y) for x, y in zip(a.state_dict().values(),
-                                                      b.state_dict().values()))
+def updates(seed: int) -> tuple[list, list]:
+    """Two AMARL updates on replayed random epochs, everything seeded by ``seed``."""
+    from offload_ros.learning.aigc_actor import AigcActor
+    from offload_ros.learning.aigc_replay_buffer import AigcReplayBuffer
+    from offload_ros.model.seeding import Seeding
+    from offload_ros.sim.aigc_observation import AigcObservation
+    cfg = AigcTrainingConfig(hidden=16, heads=2, batch=8, actor_delay=0, seed=seed)
+    Seeding.seed_global(seed)
+    rng = Seeding.rng(seed, "test")
+    width, actions = AigcObservation.size(cfg.es), cfg.es + 1
+    buf = AigcReplayBuffer(32, 4, width, actions)
+    for _ in range(32):
+        n = int(rng.integers(2, 5))
+        buf.add(rng.random((n, width)), np.ones((n, actions), bool),
+                rng.integers(0, actions, n), rng.random(n), rng.random((n, width)),
+                np.ones((n, actions), bool), False)
+    trainer = TrainAmarl(cfg, "unused", progress=False)
+    actor, critic, target = AigcActor(cfg.es, 16), trainer.critic(cfg), trainer.critic(cfg)
+    target.load_state_dict(critic.state_dict())
+    opts = (torch.optim.Adam(actor.parameters()), torch.optim.Adam(critic.parameters()))
+    losses = [trainer.update(actor, critic, target, *opts, buf.sample(rng, cfg.batch))
+              for _ in range(2)]
+    return losses, [p.detach().clone() for p in actor.parameters()]
+
+
+def test_same_seed_same_updates_other_seed_other_updates():
+    (la, wa), (lb, wb), (lc, _) = updates(0), updates(0), updates(1)
+    assert la == lb and all(torch.equal(x, y) for x, y in zip(wa, wb))
+    assert la != lc
+    assert la[1]["actor"] != 0.0        # the actors learned (actor_delay 0)
 
 
 def test_bad_checkpoints_are_rejected_naming_the_file(tmp_path):

@@ -76,12 +76,11 @@ def test_two_uploads_share_the_band_then_queue_in_order():
     assert down_shared > down_alone
 
 
-def test_rate_matches_the_settings_formula_and_falls_with_distance_and_sharers():
+def test_rate_matches_the_hand_formula_and_falls_with_distance_and_sharers():
     sim = AigcSimulator(parked())
-    s = sim.settings
     for d, k in ((0.0, 1), (150.0, 3), (400.0, 2)):
-        assert sim.rate_bps(d, k) == pytest.approx(s.rate_bps(d, k))
         assert sim.rate_bps(d, k) == pytest.approx(shannon(1e6 / k, 0.2, d))
+        assert sim.rate_bps(d, k, True) == pytest.approx(shannon(1e6 / k, 1.0, d))
     assert sim.rate_bps(0, 1) > sim.rate_bps(200, 1) > sim.rate_bps(200, 2)
 
 
