@@ -21,6 +21,9 @@ from offload_ros.bag.errors import BagError
 from offload_ros.evaluation.aigc_bench_config import AigcBenchConfig
 from offload_ros.evaluation.aigc_quality_config import AigcQualityConfig
 from offload_ros.evaluation.comparison import Comparison
+from offload_ros.evaluation.aigc_rollout_headroom import (AigcRolloutHeadroom,
+                                                          AigcRolloutHeadroomConfig)
+from offload_ros.evaluation.deviation_headroom import DeviationHeadroom, DeviationHeadroomConfig
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfig
 from offload_ros.evaluation.policy_factory import PolicyFactory
@@ -105,6 +108,23 @@ class Cli:
         ConfigSchema(ExperimentConfig).add_arguments(e)
         e.add_argument("--out", type=Path, default=Path("out/experiments"))
         e.set_defaults(run=self.experiment)
+
+        hr = sub.add_parser("headroom", help="what a learned policy could gain over its default, "
+                            "and whether its local observation can tell where")
+        hrsub = hr.add_subparsers(dest="headroom_kind", required=True, metavar="KIND")
+        hm = hrsub.add_parser("mcoo", help="exact single-deviation advantages over the "
+                              "Algorithm 1 plan, and a regressor on the actor's features")
+        ConfigSchema(DeviationHeadroomConfig).add_arguments(hm)
+        hm.add_argument("--out", type=Path, default=Path("out/experiments"))
+        hm.add_argument("--json", action="store_true", help="print the result as JSON")
+        hm.set_defaults(run=self.headroom_mcoo)
+        ha = hrsub.add_parser("aigc", help="clairvoyant one-step lookahead over the "
+                              "least-finish-time greedy, and a regressor on the actor's "
+                              "features")
+        ConfigSchema(AigcRolloutHeadroomConfig).add_arguments(ha)
+        ha.add_argument("--out", type=Path, default=Path("out/experiments"))
+        ha.add_argument("--json", action="store_true", help="print the summary as JSON")
+        ha.set_defaults(run=self.headroom_aigc)
 
         sc = sub.add_parser("scenario", help="make or check scenario files")
         ssub = sc.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
@@ -687,6 +707,60 @@ class Cli:
                   f", p95 {res['p95_latency_s']:.2f} s")
         con.print(f"  deadlines met {100 * res['completion_rate']:.1f} %; refusals "
                   f"{res['refusals']}, holds {res['holds']}")
+        return 0
+
+    @staticmethod
+    def _bar(total: int, desc: str, unit: str):
+        """A progress bar on stderr (off when stderr is not a terminal)."""
+        from tqdm import tqdm
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None)
+
+    def headroom_mcoo(self, args: argparse.Namespace) -> int:
+        study = DeviationHeadroom(ConfigSchema(DeviationHeadroomConfig).from_namespace(args))
+        with self._bar(len(study.jobs()), "headroom mcoo", "factory") as bar:
+            data = study.collect(lambda: bar.update(1))
+        result = study.analyse(data, study.fit(data))
+        table, png = study.write(result, data, args.out)
+        if args.json:
+            print(json.dumps(result))
+            return 0
+        con = self.console()
+        con.print(f"{result['held_out_decisions']:,} held-out decisions (regressor fitted on "
+                  f"{result['train_decisions']:,}); a deviation helps at "
+                  f"{100 * result['share_with_helpful_deviation']:.1f} %; oracle "
+                  f"{result['oracle_kb_per_decision']:.1f} kB per decision")
+        for a in result["per_action"]:
+            con.print(f"  {a['action']:>18}: mean advantage {a['mean_advantage_kb']:+8.1f} kB, "
+                      f"helps at {100 * a['share_positive']:.1f} %")
+        for r in result["margins"]:
+            con.print(f"  fitted rule, margin {r['margin_kb']:g} kB: deviates at "
+                      f"{100 * r['share_deviating']:.1f} %, realises "
+                      f"{r['realised_kb_per_decision']:+.2f} ± {r['realised_ci95']:.2f} kB per "
+                      f"decision; as a policy {r['policy_minus_plan_kb_per_h']:+.0f} ± "
+                      f"{r['policy_minus_plan_ci95']:.0f} kB/h against the plan's "
+                      f"{r['plan_kb_per_h']:,.0f}")
+        con.print(f"wrote {table} and {png}")
+        return 0
+
+    def headroom_aigc(self, args: argparse.Namespace) -> int:
+        study = AigcRolloutHeadroom(ConfigSchema(AigcRolloutHeadroomConfig).from_namespace(args))
+        with self._bar(len(study.jobs()), "headroom aigc", "episode") as bar:
+            rows = study.collect(lambda: bar.update(1))
+        summary = study.analyse(rows, study.fit(rows))
+        table, png = study.write(summary, args.out)
+        if args.json:
+            print(json.dumps(summary))
+            return 0
+        con = self.console()
+        for r in summary:
+            con.print(f"{r['agvs']:>2} AGVs, {r['episodes']} held-out episodes: greedy "
+                      f"{r['greedy_latency_s']:.2f} s / {100 * r['greedy_completion']:.1f} %")
+            for name in ("lookahead", "fitted"):
+                con.print(f"  {name:>9}: latency {r[f'{name}_minus_greedy_latency_s']:+.2f} ± "
+                          f"{r[f'{name}_minus_greedy_latency_s_ci95']:.2f} s, completion "
+                          f"{100 * r[f'{name}_minus_greedy_completion']:+.1f} ± "
+                          f"{100 * r[f'{name}_minus_greedy_completion_ci95']:.1f} points")
+        con.print(f"wrote {table} and {png}")
         return 0
 
     def aigc_experiment(self, args: argparse.Namespace) -> int:

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from offload_ros.evaluation.aigc_offload_evaluation import AigcOffloadEvaluation
+from offload_ros.evaluation.csv_table import CsvTable
 from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.job_pool import JobPool
 from offload_ros.evaluation.statistics import Statistics
 from offload_ros.model.scenario_family import ScenarioFamily
 
@@ -63,22 +65,7 @@ class AigcExperiment:
 
     def run(self, progress: Callable[[], None] | None = None) -> list[dict]:
         """One row per (size, episode) with every policy's latency and completion rate."""
-        jobs = self.jobs()
-        if self.config.workers > 1:
-            import multiprocessing as mp
-            with mp.get_context("spawn").Pool(self.config.workers) as pool:
-                rows = []
-                for row in pool.imap(self._job, jobs, chunksize=4):
-                    rows.append(row)
-                    if progress:
-                        progress()
-                return rows
-        rows = []
-        for job in jobs:
-            rows.append(self._job(job))
-            if progress:
-                progress()
-        return rows
+        return JobPool.map(self._job, self.jobs(), self.config.workers, progress, chunksize=4)
 
     def _job(self, job: tuple[int, int]) -> dict:
         n, k = job
@@ -112,9 +99,9 @@ class AigcExperiment:
         out.mkdir(parents=True, exist_ok=True)
         summary = self.summarise(rows)
         table = out / "aigc-agvs.csv"
-        _write_csv(table, summary)
+        CsvTable.write(table, summary)
         per = out / "aigc-agvs_per_episode.csv"
-        _write_csv(per, rows)
+        CsvTable.write(per, rows)
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -182,7 +169,7 @@ class AigcConvergence:
                             "wall_s_to_95pct": hit["wall_s"],
                             "budget_wall_s": rows[-1]["wall_s"]})
         table = out / "aigc-convergence.csv"
-        _write_csv(table, summary)
+        CsvTable.write(table, summary)
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -204,9 +191,3 @@ class AigcConvergence:
         plt.close(fig)
         return table, png, summary
 
-
-def _write_csv(path: Path, rows: Sequence[dict]) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
