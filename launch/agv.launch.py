@@ -1,44 +1,72 @@
 """ros2 launch offload_ros agv.launch.py agv_id:=agv1 [mode:=nav2|kinematic]
-[scenario:=PATH] [policy:=mcoo] [use_sim_time:=false]
+[scenario:=factory_5agv|PATH] [policy:=mcoo] [use_sim_time:=false] [nav2_namespace:=]
+[nav2_navigator:=bt_navigator] [nav2_localizer:=]
 
-One AGV on a robot: its agv node (Nav2 mode follows the route as Nav2 goals in the robot's
-namespace; kinematic mode drives on sim time) and its own policy node (decentralised
-execution: local observation only).
+One AGV on a robot: its agv node and its own policy node (decentralised execution: local
+observation only), in the namespace of the AGV's id. Nav2 mode follows the route as
+NavigateToPose goals in the robot's Nav2 namespace (default: the AGV id, as in Nav2's
+multi-robot bringup), through a navigator node of its own name (``<agv>_navigator``); it
+waits for ``nav2_navigator`` to be active ('' = only for the action server) and, where
+``nav2_localizer`` names one, for the localizer (no amcl assumption). Kinematic mode drives
+at the AGV's speed.
+
+Time: real time by default (use_sim_time:=false): the robots' shared ROS clock, the AGV's
+schedule starts when its policy and edge servers answer, and the run goes on until stopped.
+With use_sim_time:=true the nodes follow /clock (a sim_clock node elsewhere) and stop at the
+scenario's horizon.
 """
 
 from pathlib import Path
 
 import yaml
-from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+
+NAV2 = ("nav2_namespace", "nav2_navigator", "nav2_localizer")
+
+
+def _robot(context):
+    share = Path(FindPackageShare("offload_ros").perform(context))
+    arg = {name: LaunchConfiguration(name).perform(context) for name in (
+        "agv_id", "mode", "scenario", "policy", "use_sim_time", *NAV2)}
+    path = PackagePaths.find_scenario(arg["scenario"])
+    scenario = Scenario.load(path)
+    agv = arg["agv_id"]
+    scenario.agv_index(agv)                      # an unknown id fails here, naming it
+    with open(share / "config" / "offload_ros.yaml") as f:
+        params = yaml.safe_load(f)["agv"]["ros__parameters"]
+    common = {"scenario": str(path), "use_sim_time": arg["use_sim_time"].lower() == "true"}
+    return [
+        Node(package="offload_ros", executable="policy_node", name="policy", namespace=agv,
+             parameters=[{**common, "agvs": [agv], "policy": arg["policy"]}],
+             output="screen"),
+        Node(package="offload_ros", executable="agv_node", name="agv", namespace=agv,
+             parameters=[params, {**common, "agv_id": agv, "mode": arg["mode"],
+                                  **{k: arg[k] for k in NAV2}}],
+             output="screen"),
+    ]
+
 
 def generate_launch_description():
-    default = PathJoinSubstitution(
-        [FindPackageShare("offload_ros"), "config", "scenarios", "factory_5agv.yaml"])
-    # the "agv" node's ros__parameters (a plain name in the file would not match the
-    # namespaced node, so they are passed as a dict)
-    with open(Path(get_package_share_directory("offload_ros")) / "config"
-              / "offload_ros.yaml") as f:
-        params = yaml.safe_load(f)["agv"]["ros__parameters"]
-    agv = LaunchConfiguration("agv_id")
-    common = {"scenario": LaunchConfiguration("scenario"),
-              "use_sim_time": LaunchConfiguration("use_sim_time")}
     return LaunchDescription([
         DeclareLaunchArgument("agv_id", description="this robot's AGV id in the scenario"),
         DeclareLaunchArgument("mode", default_value="nav2", description="nav2 or kinematic"),
-        DeclareLaunchArgument("scenario", default_value=default),
+        DeclareLaunchArgument("scenario", default_value="factory_5agv",
+                              description="a shipped scenario's name or a scenario YAML"),
         DeclareLaunchArgument("policy", default_value="mcoo"),
-        DeclareLaunchArgument("use_sim_time", default_value="false"),
-        Node(package="offload_ros", executable="policy_node", name="policy", namespace=agv,
-             parameters=[{**common, "agvs": [agv], "policy": LaunchConfiguration("policy")}],
-             output="screen"),
-        Node(package="offload_ros", executable="agv_node", name="agv", namespace=agv,
-             parameters=[params, {**common, "agv_id": agv,
-                                  "mode": LaunchConfiguration("mode")}],
-             output="screen"),
+        DeclareLaunchArgument("use_sim_time", default_value="false",
+                              description="follow /clock (true) or real time (false)"),
+        DeclareLaunchArgument("nav2_namespace", default_value="",
+                              description="the robot's Nav2 namespace ('' = the AGV id)"),
+        DeclareLaunchArgument("nav2_navigator", default_value="bt_navigator",
+                              description="lifecycle node to wait for ('' = none)"),
+        DeclareLaunchArgument("nav2_localizer", default_value="",
+                              description="'' / robot_localization, amcl, or a lifecycle node"),
+        OpaqueFunction(function=_robot),
     ])

@@ -28,5 +28,5 @@ def generate_launch_description():
             cmd=[executable, "compare", LaunchConfiguration("scenario"),
                  "--policies", LaunchConfiguration("policies"),
                  "--out", LaunchConfiguration("out")],
-            output="screen"),
+            output="screen", cached_output=True),
     ])

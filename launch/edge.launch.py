@@ -1,40 +1,54 @@
-"""ros2 launch offload_ros edge.launch.py es_id:=es1 [scenario:=PATH]
-[journal:=/var/lib/offload_ros/es1.db] [aigc:=true] [use_sim_time:=false]
+"""ros2 launch offload_ros edge.launch.py es_id:=es1 [scenario:=factory_5agv|PATH]
+[journal:=/var/lib/offload_ros/es1.db] [aigc:=true] [use_sim_time:=false] [time_scale:=1.0]
 
-One edge box: its edge_server node with its journal (a restart resumes the backlog).
+One edge box: its edge_server node with its journal (a restart resumes the backlog). Time as
+in agv.launch.py: real time by default (until stopped), or /clock with use_sim_time:=true
+(time_scale then converts the AIGC deadlines).
 """
 
 from pathlib import Path
 
 import yaml
-from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+
+
+def _box(context):
+    share = Path(FindPackageShare("offload_ros").perform(context))
+    arg = {name: LaunchConfiguration(name).perform(context) for name in (
+        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale")}
+    path = PackagePaths.find_scenario(arg["scenario"])
+    scenario = Scenario.load(path)
+    es = arg["es_id"]
+    scenario.es_index(es)                        # an unknown id fails here, naming it
+    with open(share / "config" / "offload_ros.yaml") as f:
+        params = yaml.safe_load(f)["edge_server"]["ros__parameters"]
+    return [Node(package="offload_ros", executable="edge_server_node", name="edge_server",
+                 namespace=es, output="screen",
+                 parameters=[params, {"scenario": str(path), "es_id": es,
+                                      "journal": arg["journal"],
+                                      "aigc": arg["aigc"].lower() == "true",
+                                      "time_scale": float(arg["time_scale"]),
+                                      "use_sim_time": arg["use_sim_time"].lower() == "true"}])]
+
 
 def generate_launch_description():
-    default = PathJoinSubstitution(
-        [FindPackageShare("offload_ros"), "config", "scenarios", "factory_5agv.yaml"])
-    # the "edge_server" node's ros__parameters (a plain name in the file would not match the
-    # namespaced node, so they are passed as a dict)
-    with open(Path(get_package_share_directory("offload_ros")) / "config"
-              / "offload_ros.yaml") as f:
-        params = yaml.safe_load(f)["edge_server"]["ros__parameters"]
-    es = LaunchConfiguration("es_id")
     return LaunchDescription([
         DeclareLaunchArgument("es_id", description="this box's edge server id"),
-        DeclareLaunchArgument("scenario", default_value=default),
+        DeclareLaunchArgument("scenario", default_value="factory_5agv",
+                              description="a shipped scenario's name or a scenario YAML"),
         DeclareLaunchArgument("journal", default_value="",
                               description="SQLite journal path ('' = none)"),
         DeclareLaunchArgument("aigc", default_value="true"),
-        DeclareLaunchArgument("use_sim_time", default_value="false"),
-        Node(package="offload_ros", executable="edge_server_node", name="edge_server",
-             namespace=es, output="screen",
-             parameters=[params, {"scenario": LaunchConfiguration("scenario"), "es_id": es,
-                                  "journal": LaunchConfiguration("journal"),
-                                  "aigc": LaunchConfiguration("aigc"),
-                                  "use_sim_time": LaunchConfiguration("use_sim_time")}]),
+        DeclareLaunchArgument("use_sim_time", default_value="false",
+                              description="follow /clock (true) or real time (false)"),
+        DeclareLaunchArgument("time_scale", default_value="1.0",
+                              description="sim seconds per wall second (with use_sim_time)"),
+        OpaqueFunction(function=_box),
     ])

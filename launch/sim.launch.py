@@ -1,23 +1,33 @@
-"""ros2 launch offload_ros sim.launch.py [scenario:=PATH] [policy:=mcoo] [time_scale:=60.0]
-[horizon_s:=0] [record:=false] [bag:=out/sim_bag] [aigc:=true]
+"""ros2 launch offload_ros sim.launch.py [scenario:=factory_5agv|PATH] [policy:=mcoo]
+[time_scale:=60.0] [horizon_s:=0] [report:=out/sim/report.json] [record:=false]
+[bag:=out/sim/bag] [aigc:=true]
 
-A whole fleet from a scenario file: a sim_clock node (/clock at time_scale), an edge_server
-node per edge server (namespace = its id), an agv and a policy node per AGV (kinematic mode,
-use_sim_time), parameters from config/offload_ros.yaml; with record:=true, `ros2 bag record`
-of every offload_ros topic to an MCAP bag.
+A whole fleet from a scenario (a shipped name or a file), on sim time: an edge_server node
+per edge server (namespace = its id), an agv and a policy node per AGV (kinematic mode), and
+the sim_clock node, which starts /clock at time_scale once every node has announced itself,
+and after the horizon writes the report (``offload-ros demo --json``'s shape, its plot beside
+it) and exits: the launch then shuts down by itself. Parameters come from
+config/offload_ros.yaml. With record:=true, `ros2 bag record` writes every offload_ros topic
+to an MCAP bag that `offload-ros bag info|export` reads.
 """
 
+import shutil
 from pathlib import Path
 
 import yaml
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
-from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.actions import DeclareLaunchArgument, EmitEvent, ExecuteProcess, LogInfo, \
+    OpaqueFunction, RegisterEventHandler
+from launch.event_handlers import OnProcessExit
+from launch.events import Shutdown
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-TOPICS = ["/clock", "/offload/transitions"]
+from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+
+TOPICS = "/(clock|offload/transitions|.*/(status|state|pheromones|aigc/results))"
 
 
 def _params(share: Path, node: str) -> dict:
@@ -27,54 +37,65 @@ def _params(share: Path, node: str) -> dict:
 
 def _fleet(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
-    scenario = LaunchConfiguration("scenario").perform(context)
-    policy = LaunchConfiguration("policy").perform(context)
-    scale = float(LaunchConfiguration("time_scale").perform(context))
-    horizon = float(LaunchConfiguration("horizon_s").perform(context))
-    aigc = LaunchConfiguration("aigc").perform(context).lower() == "true"
-    with open(scenario) as f:
-        spec = yaml.safe_load(f)
-    common = {"scenario": scenario, "horizon_s": horizon, "use_sim_time": True}
-    nodes = [Node(package="offload_ros", executable="sim_clock_node", name="sim_clock",
-                  parameters=[{**_params(share, "sim_clock"), "time_scale": scale,
-                               "scenario": scenario, "use_sim_time": False}],
-                  output="screen")]
-    for es in spec["edge_servers"]:
-        nodes.append(Node(package="offload_ros", executable="edge_server_node",
-                          name="edge_server", namespace=es["id"], output="screen",
-                          parameters=[{**_params(share, "edge_server"), **common,
-                                       "es_id": es["id"], "time_scale": scale, "aigc": aigc}]))
-    for agv in spec["agvs"]:
-        nodes.append(Node(package="offload_ros", executable="policy_node", name="policy",
-                          namespace=agv["id"], output="screen",
-                          parameters=[{**common, "agvs": [agv["id"]], "policy": policy}]))
-        nodes.append(Node(package="offload_ros", executable="agv_node", name="agv",
-                          namespace=agv["id"], output="screen",
-                          parameters=[{**_params(share, "agv"), **common,
-                                       "agv_id": agv["id"], "mode": "kinematic"}]))
-    return nodes
+    arg = {name: LaunchConfiguration(name).perform(context) for name in (
+        "scenario", "policy", "time_scale", "horizon_s", "aigc", "record", "bag", "report")}
+    path = PackagePaths.find_scenario(arg["scenario"])
+    scenario = Scenario.load(path)            # a bad file fails here, naming file and line
+    scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
+    aigc = arg["aigc"].lower() == "true"
+    record = arg["record"].lower() == "true"
+    report = str(Path(arg["report"]).resolve()) if arg["report"] else ""
+    bag = str(Path(arg["bag"]).resolve()) if record else ""
+    if record and Path(bag).exists():
+        if not (Path(bag) / "metadata.yaml").exists():
+            raise RuntimeError(f"bag: {bag} exists and is not a bag; choose another folder")
+        shutil.rmtree(bag)                     # the previous run's bag
+    common = {"scenario": str(path), "horizon_s": horizon, "use_sim_time": True}
+    clock = Node(package="offload_ros", executable="sim_clock_node", name="sim_clock",
+                 output="screen",
+                 parameters=[{**_params(share, "sim_clock"), **common, "use_sim_time": False,
+                              "time_scale": scale, "policy": arg["policy"],
+                              "report": report, "bag": bag}])
+    actions = [clock, RegisterEventHandler(OnProcessExit(target_action=clock, on_exit=[
+        LogInfo(msg="sim_clock ended the run"),
+        EmitEvent(event=Shutdown(reason="the run is over"))]))]
+    for es in scenario.edge_servers:
+        actions.append(Node(package="offload_ros", executable="edge_server_node",
+                            name="edge_server", namespace=es.id, output="screen",
+                            parameters=[{**_params(share, "edge_server"), **common,
+                                         "es_id": es.id, "time_scale": scale, "aigc": aigc}]))
+    for agv in scenario.agvs:
+        actions.append(Node(package="offload_ros", executable="policy_node", name="policy",
+                            namespace=agv.id, output="screen",
+                            parameters=[{**common, "agvs": [agv.id],
+                                         "policy": arg["policy"]}]))
+        actions.append(Node(package="offload_ros", executable="agv_node", name="agv",
+                            namespace=agv.id, output="screen",
+                            parameters=[{**_params(share, "agv"), **common,
+                                         "agv_id": agv.id, "mode": "kinematic"}]))
+    if record:
+        actions.append(ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o", bag,
+                                           "--regex", TOPICS], output="screen"))
+    return actions
 
 
 def generate_launch_description():
-    default = PathJoinSubstitution(
-        [FindPackageShare("offload_ros"), "config", "scenarios", "factory_5agv.yaml"])
     return LaunchDescription([
-        DeclareLaunchArgument("scenario", default_value=default, description="scenario YAML"),
+        DeclareLaunchArgument("scenario", default_value="factory_5agv",
+                              description="a shipped scenario's name or a scenario YAML"),
         DeclareLaunchArgument("policy", default_value="mcoo",
                               description="policy of every policy node"),
         DeclareLaunchArgument("time_scale", default_value="60.0",
                               description="sim seconds per wall second"),
         DeclareLaunchArgument("horizon_s", default_value="0.0",
                               description="override the scenario's horizon (0: keep it)"),
+        DeclareLaunchArgument("report", default_value="out/sim/report.json",
+                              description="end-of-run report (JSON; plot beside it); '' = "
+                                          "none"),
         DeclareLaunchArgument("aigc", default_value="true",
                               description="edge servers run AIGC tasks"),
         DeclareLaunchArgument("record", default_value="false",
                               description="record every topic to an MCAP bag"),
-        DeclareLaunchArgument("bag", default_value="out/sim_bag", description="bag folder"),
+        DeclareLaunchArgument("bag", default_value="out/sim/bag", description="bag folder"),
         OpaqueFunction(function=_fleet),
-        ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o",
-                            LaunchConfiguration("bag"), "--regex",
-                            "/(clock|offload/transitions|.*/(status|state|pheromones|"
-                            "aigc/results))"],
-                       condition=IfCondition(LaunchConfiguration("record")), output="screen"),
     ])

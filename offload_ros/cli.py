@@ -45,6 +45,7 @@ from offload_ros.planning.flow_bound import FlowBound
 from offload_ros.runtime.agv_controller import AgvControllerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
 from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.fleet_monitor import FleetMonitorConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.sim.default_plan import DefaultPlan
 from offload_ros.sim.errors import SimError
@@ -65,7 +66,7 @@ ROS_NODES: dict[str, list[type]] = {
     "edge_generation": [GenerationServiceConfig],
     "agv": [AgvControllerConfig],
     "edge_server": [EdgeServerNodeConfig],
-    "sim_clock": [SimClockConfig],
+    "sim_clock": [SimClockConfig, FleetMonitorConfig],
 }
 
 
@@ -138,6 +139,11 @@ class Cli:
         k.set_defaults(run=self.scenario_check)
         ls = ssub.add_parser("list", help="list the shipped scenarios")
         ls.set_defaults(run=self.scenario_list)
+        w = ssub.add_parser("world", help="a Gazebo (gz-sim) world of the factory, SDF "
+                                          "(launch/gazebo.launch.py makes one itself)")
+        w.add_argument("scenario", help="scenario file or shipped name")
+        w.add_argument("--out", type=Path, help="write here instead of stdout")
+        w.set_defaults(run=self.scenario_world)
 
         pl = sub.add_parser("plan", help="show Algorithm 1 (eq. 8-17) for each AGV")
         pl.add_argument("scenario")
@@ -373,21 +379,11 @@ class Cli:
 
     @staticmethod
     def load(name: str) -> Scenario:
-        path = Path(name)
-        if not path.exists() and not name.endswith((".yaml", ".yml")) and "/" not in name:
-            shipped = PackagePaths.scenario(name)
-            if shipped.exists():
-                path = shipped
-        if not path.exists():
-            raise ModelError(f"no such scenario file or shipped scenario: {name}", file=name)
-        return Scenario.load(path)
+        return Scenario.load(PackagePaths.find_scenario(name))
 
     @staticmethod
     def scenario_path(name: str) -> Path:
-        path = Path(name)
-        if not path.exists():
-            path = PackagePaths.scenario(name)
-        return path
+        return PackagePaths.find_scenario(name)
 
     @staticmethod
     def console():
@@ -838,6 +834,18 @@ class Cli:
         for path in sorted(folder.glob("*.yaml")):
             sc = Scenario.load(path)
             print(f"{path.stem:24s} {len(sc.agvs):2d} AGVs {len(sc.edge_servers):2d} ES  {path}")
+        return 0
+
+    def scenario_world(self, args: argparse.Namespace) -> int:
+        from offload_ros.model.gazebo_world import GazeboWorld
+        world = GazeboWorld(self.load(args.scenario))
+        if args.out is None:
+            sys.stdout.write(world.sdf())
+            return 0
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(world.sdf())
+        spawns = ", ".join(f"{s.name} ({s.x:g}, {s.y:g})" for s in world.spawns())
+        print(f"wrote {args.out}: world {world.name!r}, spawn poses {spawns}")
         return 0
 
     def plan(self, args: argparse.Namespace) -> int:

@@ -46,5 +46,18 @@ class PackagePaths:
         return cls.share() / "config" / "scenarios" / file
 
     @classmethod
+    def find_scenario(cls, name: str | Path) -> Path:
+        """A scenario file, or a shipped scenario by name; ModelError if it is neither."""
+        path = Path(name)
+        text = str(name)
+        if not path.exists() and not text.endswith((".yaml", ".yml")) and "/" not in text:
+            shipped = cls.scenario(text)
+            if shipped.exists():
+                path = shipped
+        if not path.exists():
+            raise ModelError(f"no such scenario file or shipped scenario: {text}", file=text)
+        return path.resolve()
+
+    @classmethod
     def default_scenario(cls) -> Path:
         return cls.scenario("factory_5agv")

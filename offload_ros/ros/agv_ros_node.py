@@ -1,16 +1,23 @@
 """``ros2 run offload_ros agv_node --ros-args -p agv_id:=agv1 -p scenario:=…``: an
-AgvController as a ROS 2 node. Kinematic mode drives on sim time (``use_sim_time`` with the
-sim_clock node); Nav2 mode sends each stop as a Nav2 goal (nav2_simple_commander) and reports
-the arrival when Nav2 says it succeeded."""
+AgvController as a ROS 2 node. Kinematic mode drives at the AGV's speed on the run's time;
+Nav2 mode sends each stop as a NavigateToPose goal (:class:`Nav2Driver`, a navigator node of
+its own in its own thread) and reports the arrival when Nav2 says it succeeded.
+
+The loop owns the controller: subscriptions only queue what they receive (no lock is shared
+with the executor, so service answers are always delivered while the loop waits for one).
+Before it drives, the AGV waits until its policy and its route's edge servers answer, then
+announces itself with a status (the sim_clock node starts sim time when every node has)."""
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import Any
 
-from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
 from offload_ros.ros.ros_shell import RosShell
+from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
+from offload_ros.runtime.errors import NodeError
 
 
 class AgvRosNode(RosShell):
@@ -18,35 +25,39 @@ class AgvRosNode(RosShell):
         super().__init__("agv")
         self.declare_parameter("agv_id", "agv1")
         self.declare_parameter("use_policy", True)
-        self.declare_parameter("map_frame", "map")
         self.cfg = self.config(AgvControllerConfig)
-        agv_id = self.get_parameter("agv_id").value
-        self.controller = AgvController(self.scenario, agv_id, self.cfg)
-        self.agv_id = agv_id
-        self.use_policy = self.get_parameter("use_policy").value
-        self.lock = threading.Lock()
+        self.agv_id = self.get_parameter("agv_id").value
+        self.use_policy = bool(self.get_parameter("use_policy").value)
+        AgvController(self.scenario, self.agv_id, self.cfg)      # a bad id fails here
+        self.controller: AgvController | None = None
+        spec = self.scenario.agvs[self.scenario.agv_index(self.agv_id)]
         self.decide_client = self.create_client(self.bridge.ros_type("Decide"),
-                                                f"/{agv_id}/decide", callback_group=self.group)
+                                                f"/{self.agv_id}/decide",
+                                                callback_group=self.group)
         self.offload_clients = {
-            e.id: self.create_client(self.bridge.ros_type("Offload"), f"/{e.id}/offload",
-                                     callback_group=self.group)
-            for e in self.scenario.edge_servers}
+            e: self.create_client(self.bridge.ros_type("Offload"), f"/{e}/offload",
+                                  callback_group=self.group)
+            for e in dict.fromkeys(spec.route)}
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         for e in self.scenario.edge_servers:
-            self.subscribe(f"/{e.id}/state", "EdgeServerState", self._locked(
-                self.controller.on_es_state))
-            self.subscribe(f"/{e.id}/pheromones", "Pheromone", self._locked(
-                self.controller.on_pheromone))
-        self.navigator = None
+            self.subscribe(f"/{e.id}/state", "EdgeServerState",
+                           lambda m: self.inbox.put(("state", m)))
+            self.subscribe(f"/{e.id}/pheromones", "Pheromone",
+                           lambda m: self.inbox.put(("pheromone", m)))
+        self.driver = None
         if self.cfg.mode == "nav2":
-            from nav2_simple_commander.robot_navigator import BasicNavigator
-            self.navigator = BasicNavigator(namespace=agv_id)
+            from offload_ros.ros.nav2_driver import Nav2Driver
+            self.driver = Nav2Driver(
+                self.agv_id, self.cfg.nav2_namespace or self.agv_id, self.cfg.map_frame,
+                tuple(spec.start), navigator=self.cfg.nav2_navigator,
+                localizer=self.cfg.nav2_localizer, use_sim_time=self.sim_time,
+                logger=self.get_logger())
         self.goal: tuple[float, float] | None = None
-
-    def _locked(self, fn):
-        def wrapped(msg: Any) -> None:
-            with self.lock:
-                fn(msg)
-        return wrapped
+        self.last_status = 0.0
+        waits = [c.srv_name for c in self.offload_clients.values()]
+        if self.use_policy:
+            waits.insert(0, self.decide_client.srv_name)
+        self.get_logger().info(f"{self.agv_id} waiting for " + ", ".join(waits))
 
     # ports ---------------------------------------------------------------------------
     def decide(self, request: Any) -> Any | None:
@@ -61,49 +72,90 @@ class AgvRosNode(RosShell):
             self.get_logger().warning(f"no answer from {es_id} to {request.request_id}")
         return answer
 
+    def publish(self, topic: str, typename: str, message: Any) -> None:
+        super().publish(topic, typename, message)
+        if typename == "AgvStatus":
+            self.last_status = time.monotonic()
+
     # loop ------------------------------------------------------------------------------
+    def services_ready(self) -> bool:
+        clients = list(self.offload_clients.values())
+        if self.use_policy:
+            clients.append(self.decide_client)
+        return all(c.service_is_ready() for c in clients) and \
+            (self.driver is None or self.driver.ready.is_set())
+
+    def _drain(self) -> None:
+        c = self.controller
+        while True:
+            try:
+                kind, msg = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if kind == "state":
+                    c.on_es_state(msg)
+                else:
+                    c.on_pheromone(msg)
+            except NodeError as err:
+                self.get_logger().warning(f"dropped a {kind}: {err}")
+
     def _drive_nav2(self, now: float) -> None:
-        from geometry_msgs.msg import PoseStamped
-        from nav2_simple_commander.robot_navigator import TaskResult
-        goal = self.controller.goal()
-        if goal is not None and goal != self.goal:
-            pose = PoseStamped()
-            pose.header.frame_id = self.get_parameter("map_frame").value
-            pose.header.stamp = self.get_clock().now().to_msg()
-            pose.pose.position.x, pose.pose.position.y = float(goal[0]), float(goal[1])
-            pose.pose.orientation.w = 1.0
-            self.navigator.goToPose(pose)
-            self.goal = goal
-        elif self.goal is not None and self.navigator.isTaskComplete():
-            result = self.navigator.getResult()
-            if result == TaskResult.SUCCEEDED:
+        for goal, reached, outcome in self.driver.poll():
+            if goal != self.goal:
+                continue
+            self.goal = None
+            if reached:
                 self.controller.arrived(now)
-                self.goal = None
             else:
-                self.get_logger().error(f"Nav2 did not reach {self.goal}: {result}; retrying")
-                self.goal = None
+                self.get_logger().error(f"Nav2 did not reach {goal}: {outcome}; sending it "
+                                        f"again")
+        goal = self.controller.goal()
+        if goal is not None and self.goal is None:
+            self.driver.go(goal)
+            self.goal = goal
+
+    def _announce(self) -> None:
+        """Wait for the services, then make the controller and say so (sim time: at t = 0
+        before the clock starts; real time: the schedule starts now)."""
+        if not self.services_ready():
+            return
+        origin = 0.0 if self.sim_time else self.now_s()
+        self.controller = AgvController(self.scenario, self.agv_id, self.cfg,
+                                        time_origin_s=origin, horizon_s=self.horizon)
+        self.publish(f"/{self.agv_id}/status", "AgvStatus", self.controller.status(origin))
+        self.get_logger().info(f"{self.agv_id} ready ({self.cfg.mode}"
+                               + (", sim time" if self.sim_time else ", real time") + ")")
 
     def run(self) -> None:
-        if self.navigator is not None:
-            self.navigator.waitUntilNav2Active()
-        last = 0.0
+        idle = threading.Event()
         while self.context.ok():
-            now = self.now_s()
-            if now <= 0.0:           # no /clock yet
-                time.sleep(0.01)
+            if self.controller is None:
+                self._announce()
+                idle.wait(0.05)
                 continue
-            with self.lock:
-                did = self.controller.step(now, self)
-                for note in self.controller.notes:
-                    self.get_logger().warning(note)
-                self.controller.notes.clear()
-                if self.navigator is not None:
-                    self._drive_nav2(now)
-                if not did and time.monotonic() - last > self.cfg.status_period_s:
+            if not self.started():          # ready, no /clock yet: say so now and then
+                if time.monotonic() - self.last_status >= self.cfg.status_period_s:
                     self.publish(f"/{self.agv_id}/status", "AgvStatus",
-                                 self.controller.status(now))
-                    last = time.monotonic()
-            time.sleep(0.005)
+                                 self.controller.status(0.0))
+                idle.wait(0.01)
+                continue
+            now = self.now_s()
+            self._drain()
+            did = self.controller.step(now, self)
+            for note in self.controller.notes:
+                self.get_logger().warning(note)
+            self.controller.notes.clear()
+            if self.driver is not None:
+                self._drive_nav2(now)
+            if not did and time.monotonic() - self.last_status >= self.cfg.status_period_s:
+                self.publish(f"/{self.agv_id}/status", "AgvStatus",
+                             self.controller.status(now))
+            idle.wait(0.005)
+
+    def close(self) -> None:
+        if self.driver is not None:
+            self.driver.stop()
 
 
 def main() -> int:

@@ -1,31 +1,48 @@
 """``ros2 run offload_ros policy_node --ros-args -p agvs:=[agv1] -p policy:=mcoo``: a
-PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in sim.launch.py)."""
+PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in the launch files).
+``agvs`` is a string array (a single id as a plain string is taken too); a request the policy
+cannot handle is answered ``ok = False`` with the reason and logged."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from offload_ros.runtime.policy_server import PolicyServer
+from rcl_interfaces.msg import ParameterDescriptor
+
 from offload_ros.ros.ros_shell import RosShell
+from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.policy_server import PolicyServer
 
 
 class PolicyRosNode(RosShell):
     def __init__(self) -> None:
         super().__init__("policy")
-        self.declare_parameter("agvs", [""])
+        self.declare_parameter("agvs", [""], ParameterDescriptor(
+            dynamic_typing=True, description="the AGVs this node decides for"))
         self.declare_parameter("policy", "mcoo")
-        agvs = tuple(a for a in self.get_parameter("agvs").value if a)
+        value = self.get_parameter("agvs").value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(a, str) for a in value):
+            raise NodeError(f"agvs: expected a list of AGV ids, got {value!r}")
+        agvs = tuple(a for a in value if a)
         self.server = PolicyServer(self.scenario, self.get_parameter("policy").value, agvs)
         for agv in sorted(self.server.serves):
-            self.create_service(self.bridge.ros_type("Decide"), f"/{agv}/decide",
-                                self.on_decide, callback_group=self.group)
+            self.serve("Decide", f"/{agv}/decide", self.on_decide, self.refusal)
+        self.get_logger().info(f"policy {self.server.name} ready for "
+                               + ", ".join(sorted(self.server.serves)))
 
-    def on_decide(self, ros_request: Any, ros_response: Any) -> Any:
-        answer = self.server.handle_decide(self.bridge.from_ros(ros_request, "Decide_Request"))
+    def refusal(self, reason: str) -> Any:
+        return self.server.types.make("Decide_Response", ok=False, policy=self.server.name,
+                                      reason=reason)
+
+    def on_decide(self, request: Any) -> Any:
+        answer = self.server.handle_decide(request)
         if not answer.ok:
-            self.get_logger().warning(f"refused a decision: {answer.reason}")
-        return self.bridge.to_ros(answer, type(ros_response))
+            self.get_logger().warning(f"refused a decision for {request.agv_id}: "
+                                      f"{answer.reason}")
+        return answer
 
 
 def main() -> int:
-    return RosShell.main(PolicyRosNode, loop=False)
+    return RosShell.main(PolicyRosNode)

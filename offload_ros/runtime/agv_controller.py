@@ -67,6 +67,16 @@ class AgvControllerConfig:
     aigc_deadline_s: float = field(default=600.0, metadata={
         "help": "AIGC deadline after the task is emitted", "unit": "s of sim time"})
     seed: int = field(default=0, metadata={"help": "seed of the AIGC task stream"})
+    nav2_namespace: str = field(default="", metadata={
+        "help": "Nav2 mode: the robot's Nav2 namespace ('' = the AGV id, as in Nav2's "
+                "multi-robot bringup)"})
+    nav2_navigator: str = field(default="bt_navigator", metadata={
+        "help": "Nav2 mode: the lifecycle node to wait for before the first goal ('' = only "
+                "the NavigateToPose action server)"})
+    nav2_localizer: str = field(default="", metadata={
+        "help": "Nav2 mode: '' or robot_localization (no wait), amcl (wait for it; initial "
+                "pose at the AGV's start), or another lifecycle node to wait for"})
+    map_frame: str = field(default="map", metadata={"help": "Nav2 mode: frame of the goals"})
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -93,13 +103,17 @@ class AgvController:
 
     def __init__(self, scenario: Scenario, agv_id: str, config: AgvControllerConfig | None = None,
                  *, run_id: str | None = None, sim: Simulator | None = None,
-                 sim_config: SimulatorConfig | None = None) -> None:
+                 sim_config: SimulatorConfig | None = None, time_origin_s: float = 0.0,
+                 horizon_s: float | None = None) -> None:
+        """``time_origin_s`` shifts the schedule (real time on robots: the node's start);
+        ``horizon_s`` overrides the scenario's (``math.inf``: until stopped)."""
         self.config = config or AgvControllerConfig()
         try:
             self.m = scenario.agv_index(agv_id)
         except Exception as err:  # noqa: BLE001 - ModelError
             raise NodeError(f"AGV {agv_id!r} is not in scenario {scenario.name!r}") from err
         self.scenario, self.agv_id = scenario, agv_id
+        self.horizon = scenario.horizon_s if horizon_s is None else horizon_s
         self.run_id = run_id or uuid.uuid4().hex[:8]   # request ids stay unique after a restart
         self.sim = sim or Simulator(scenario, sim_config)
         m, sim = self.m, self.sim
@@ -125,8 +139,9 @@ class AgvController:
         self.ndec = 0
         self.short: list[tuple[int, float, int]] = []
         self.counts = {"fallbacks": 0, "retries": 0}
-        self.next: tuple[float, int] | None = (self.spec.start_time_s, CYCLE_START)
-        self.depart = self.spec.start_time_s            # when the current leg began
+        start = time_origin_s + self.spec.start_time_s
+        self.next: tuple[float, int] | None = (start, CYCLE_START)
+        self.depart = start                              # when the current leg began
         self.state = IDLE
         self.door: tuple[str, float, float] | None = None   # (request id, rest, release_s)
         self.pending: tuple[str, Any] | None = None         # last-stop offer not yet answered
@@ -134,7 +149,7 @@ class AgvController:
         self.seq = 0
         self.notes: list[str] = []        # refusals the shell should log (then clears)
         self.aigc_rng = Seeding.rng(self.config.seed, "aigc-tasks", agv_id)
-        self.aigc_next = self._next_task_time(self.spec.start_time_s)
+        self.aigc_next = self._next_task_time(start)
         self.aigc_queue: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ inputs
@@ -166,8 +181,9 @@ class AgvController:
         self.next = (t, kind)
 
     def goal(self) -> tuple[float, float] | None:
-        """Nav2 mode: where it drives now (the next stop, or back to its start)."""
-        if self.state != DRIVING:
+        """Nav2 mode: where it drives now (the next stop, or back to its start); None while
+        it is not driving or an arrival is reported but not yet handled."""
+        if self.state != DRIVING or self.next is not None:
             return None
         return self.points[self.stop + 1] if self.stop < len(self.route) else self.points[0]
 
@@ -178,7 +194,7 @@ class AgvController:
     def step(self, now: float, ports: AgvPorts) -> bool:
         """Run what is due by ``now``; True if something happened."""
         did = self.resolve(ports)
-        horizon = self.scenario.horizon_s
+        horizon = self.horizon
         while self.next is not None and self.next[0] <= min(now, horizon):
             if not self.handle(ports):
                 break
@@ -446,7 +462,7 @@ class AgvController:
     def status(self, t: float) -> Any:
         wait = self.wait_total
         if self.state == WAITING:
-            wait += min(t, self.scenario.horizon_s) - self.wait_start
+            wait += min(t, self.horizon) - self.wait_start
         x, y = self.position_at(t)
         target = self.route_ids[self.stop] if self.stop < len(self.route) else \
             (self.route_ids[-1] if self.door is not None else "")

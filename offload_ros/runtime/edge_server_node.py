@@ -73,7 +73,9 @@ class EdgeServerNode:
     stamped in the future."""
 
     def __init__(self, scenario: Scenario, es_id: str,
-                 config: EdgeServerNodeConfig | None = None) -> None:
+                 config: EdgeServerNodeConfig | None = None, *,
+                 horizon_s: float | None = None) -> None:
+        """``horizon_s`` overrides the scenario's (``math.inf``: until stopped)."""
         self.config = config or EdgeServerNodeConfig()
         try:
             self.spec = scenario.edge_servers[scenario.es_index(es_id)]
@@ -81,6 +83,7 @@ class EdgeServerNode:
             raise NodeError(f"edge server {es_id!r} is not in scenario {scenario.name!r}") \
                 from err
         self.scenario = scenario
+        self.horizon = scenario.horizon_s if horizon_s is None else horizon_s
         self.es_id = es_id
         self.rate = self.spec.rate_kb_per_s
         self.cap = self.spec.capacity_kb
@@ -273,9 +276,9 @@ class EdgeServerNode:
                     f"loads of {req.agv_id} ({limit:g} kB)")
         if not math.isfinite(stamp) or stamp < 0.0:
             return f"stamp_s: must be a finite sim time >= 0, got {stamp!r}"
-        if stamp > self.scenario.horizon_s:
+        if stamp > self.horizon:
             return (f"stamp_s: {stamp:.3f} is after the run's horizon "
-                    f"({self.scenario.horizon_s:g} s)")
+                    f"({self.horizon:g} s)")
         if stamp > now + self.config.max_skew_s:
             return (f"stamp_s: {stamp:.3f} is {stamp - now:.1f} s ahead of the server's clock "
                     f"(max_skew_s {self.config.max_skew_s:g})")
@@ -312,7 +315,7 @@ class EdgeServerNode:
         """The ``EdgeServerState`` at ``t``, never past the horizon (projected; the model
         is not advanced)."""
         shadow = self._copy()
-        shadow.advance(max(min(t, self.scenario.horizon_s), shadow.t))
+        shadow.advance(max(min(t, self.horizon), shadow.t))
         return self.types.make(
             "EdgeServerState", header={"stamp": MessageTypes.stamp(shadow.t)},
             es_id=self.es_id, capacity_kb=self.cap, rate_kb_per_min=self.rate * 60.0,
@@ -327,6 +330,7 @@ class EdgeServerNode:
     def _copy(self) -> "EdgeServerNode":
         c = EdgeServerNode.__new__(EdgeServerNode)
         c.rate, c.cap, c.t, c.scenario = self.rate, self.cap, self.t, self.scenario
+        c.horizon = self.horizon
         c.backlog, c.processed, c.admitted = self.backlog, self.processed, self.admitted
         c.by_agv = dict(self.by_agv)
         c.queue = [_Door(d.request_id, d.agv_id, d.remaining) for d in self.queue]
@@ -376,7 +380,7 @@ class EdgeServerNode:
         """A running server's periodic work at its clock's ``now``: after a restart, skip
         the time it was down; commit processing older than ``settle_s`` (not while an offer
         is held: it may be stamped earlier) and journal it. Returns a line to log on resume."""
-        horizon = self.scenario.horizon_s
+        horizon = self.horizon
         note = ""
         if self._resumed:
             self.restart_at(min(now, horizon))

@@ -31,10 +31,9 @@ from offload_ros.bag.message_types import MessageTypes
 from offload_ros.bag.topic_catalog import TopicCatalog
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
-from offload_ros.runtime.agv_controller import DONE, STATE_NAMES, WAITING
-from offload_ros.runtime.run_report import RunReport
+from offload_ros.runtime.agv_controller import STATE_NAMES
+from offload_ros.runtime.fleet_monitor import FleetMonitor
 from offload_ros.runtime.sim_clock import SimClockConfig
-from offload_ros.sim.simulator import Simulator
 from offload_ros.transport.clock_process import ClockProcess
 from offload_ros.transport.errors import TransportError
 from offload_ros.transport.zenoh_config import ZenohConfig
@@ -86,10 +85,9 @@ class FleetDemo:
         self.types = MessageTypes.default()
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
-        self.status: dict[str, Any] = {}
-        self.states: dict[str, Any] = {}
-        self.series: list[tuple[float, str, float]] = []     # (t, es, processed)
-        self.aigc: list[Any] = []
+        self.monitor = FleetMonitor(self.scenario, config.policy)
+        self.status, self.states = self.monitor.status, self.monitor.states
+        self.aigc = self.monitor.aigc
         self.bag: BagRecorder | None = None
         self.killed = False
         self.kill_done = False
@@ -180,14 +178,12 @@ class FleetDemo:
             t_ns = int(MessageTypes.seconds(stamp) * 1e9) if stamp is not None else 0
             self.bag.write(topic, t_ns, data)
         if spec.typename.endswith("AgvStatus"):
-            self.status[msg.agv_id] = msg
+            self.monitor.on_status(msg)
         elif spec.typename.endswith("EdgeServerState"):
-            self.states[msg.es_id] = msg
+            self.monitor.on_state(msg)
             self._state_event.set()
-            self.series.append((MessageTypes.seconds(msg.header.stamp), msg.es_id,
-                                msg.processed_kb))
         elif spec.typename.endswith("AigcResult"):
-            self.aigc.append(msg)
+            self.monitor.on_aigc(msg)
 
     # ------------------------------------------------------------------ table
     def table(self, now: float):
@@ -330,11 +326,11 @@ class FleetDemo:
                 if live is not None and time.monotonic() - last > 0.25:
                     live.update(self.table(min(now, horizon)))
                     last = time.monotonic()
-                if now >= horizon and self._settled(horizon):
+                if now >= horizon and not self.monitor.unsettled():
                     break
                 if now >= horizon + 120 * cfg.time_scale:
                     raise TransportError("the fleet did not settle within 120 s after the "
-                                         "horizon: " + self._unsettled(horizon))
+                                         "horizon: " + self.monitor.unsettled())
                 time.sleep(clock.config.clock_period_s)
             if live is not None:
                 live.update(self.table(horizon))
@@ -343,100 +339,19 @@ class FleetDemo:
                 live.stop()
         return self._report()
 
-    def _settled(self, horizon: float) -> bool:
-        return not self._unsettled(horizon)
-
-    def _unsettled(self, horizon: float) -> str:
-        for a in self.scenario.agvs:
-            s = self.status.get(a.id)
-            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6 or \
-                    s.in_doubt_kb > 0 or s.state not in (WAITING, DONE):
-                return f"{a.id} has not reported its end"
-        for e in self.scenario.edge_servers:
-            s = self.states.get(e.id)
-            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6:
-                return f"{e.id} has not reported its state at the horizon"
-        return ""
-
     def _fresh_states(self, timeout_s: float = 10.0) -> None:
         """Wait (an event per state, with a timeout) until every server has published once
         more, so the report holds the state after the last answers."""
-        seen = {e: id(s) for e, s in self.states.items()}
+        self.monitor.mark()
         deadline = time.monotonic() + timeout_s
-        while any(id(self.states.get(e)) == seen.get(e) for e in seen) and \
-                time.monotonic() < deadline:
+        while not self.monitor.refreshed() and time.monotonic() < deadline:
             self._state_event.wait(0.05)
             self._state_event.clear()
 
     def _report(self) -> dict[str, Any]:
         self._fresh_states()
-        policy = self.config.policy
-        report = RunReport.collect(self.scenario, f"live:{policy}",
-                                   list(self.status.values()), list(self.states.values()))
-        sim = Simulator(self.scenario).run(PolicyFactory.make(policy, self.scenario))
-        out = report.to_json()
-        live_kb, sim_kb = report.result.processed_kb, sim.processed_kb
-        out["simulator"] = {"processed_kb": sim_kb, "wait_s": sim.wait_s,
-                            "cycles": sim.cycles}
-        out["processed_vs_simulator"] = live_kb / sim_kb - 1.0 if sim_kb else 0.0
-        lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
-        out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
-                       "mean_latency_s": sum(lat) / len(lat) if lat else None,
-                       "p95_latency_s": lat[int(0.95 * (len(lat) - 1))] if lat else None}
-        out["bag"] = str(self.out / "bag") if self.bag is not None else None
-        out["bag_messages"] = sum(self.bag.counts.values()) if self.bag is not None else 0
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "report.json").write_text(json.dumps(out, indent=2))
-        out["plot"] = str(self.plot(out, sim))
+        out = self.monitor.report(
+            bag=str(self.out / "bag") if self.bag is not None else None,
+            bag_messages=sum(self.bag.counts.values()) if self.bag is not None else 0)
+        self.monitor.write(out, self.out / "report.json")
         return out
-
-    def plot(self, out: dict[str, Any], sim: Any) -> Path:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        import numpy as np
-        h = self.scenario.horizon_s / 3600.0
-        fig, ax = plt.subplots(2, 2, figsize=(12, 8))
-        es = [e.id for e in self.scenario.edge_servers]
-        x = np.arange(len(es))
-        ax[0, 0].bar(x - 0.2, [out["edge_servers"][e]["processed_kb"] / h for e in es], 0.4,
-                     label="live")
-        ax[0, 0].bar(x + 0.2, [sim.edge_servers[e].processed_kb / h for e in es], 0.4,
-                     label="simulator")
-        ax[0, 0].set_xticks(x, es)
-        ax[0, 0].set_ylabel("processed kB/h")
-        ax[0, 0].set_title(f"per edge server (live {out['processed_vs_simulator']:+.2%} vs "
-                           f"simulator)")
-        ax[0, 0].legend()
-        agvs = [a.id for a in self.scenario.agvs]
-        xa = np.arange(len(agvs))
-        ax[0, 1].bar(xa - 0.2, [out["agvs"][a]["delivered_kb"] / h for a in agvs], 0.4,
-                     label="delivered kB/h")
-        ax[0, 1].set_xticks(xa, agvs)
-        ax[0, 1].set_ylabel("delivered kB/h")
-        tw = ax[0, 1].twinx()
-        tw.bar(xa + 0.2, [out["agvs"][a]["wait_s"] for a in agvs], 0.4, color="tab:red",
-               label="wait s")
-        tw.set_ylabel("wait at doors (s)", color="tab:red")
-        ax[0, 1].set_title("per AGV")
-        for e in es:
-            pts = sorted((t, p) for t, i, p in self.series if i == e)
-            if pts:
-                ax[1, 0].plot([t / 60 for t, _ in pts], [p for _, p in pts], label=e)
-        ax[1, 0].set_xlabel("sim minutes")
-        ax[1, 0].set_ylabel("processed kB (cumulative)")
-        ax[1, 0].legend(fontsize=8)
-        ax[1, 0].set_title("processing over time")
-        lat = [r.latency_s for r in self.aigc if r.status == 0]
-        if lat:
-            ax[1, 1].hist(lat, bins=20)
-            ax[1, 1].set_xlabel("AIGC task latency (sim s)")
-            ax[1, 1].set_title(f"AIGC: {len(lat)} of {len(self.aigc)} tasks done")
-        else:
-            ax[1, 1].text(0.5, 0.5, "no AIGC tasks finished", ha="center", va="center")
-            ax[1, 1].set_axis_off()
-        fig.tight_layout()
-        path = self.out / "report.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return path

@@ -63,3 +63,22 @@ def test_an_unanswered_offer_is_in_doubt_until_the_server_tells(scenario):
     absorbed = (agv.door[1] - sum(d.remaining for d in ports.servers["es1"].queue)) \
         if agv.door else 0.0
     assert admitted == pytest.approx(st.delivered_kb + absorbed)   # each kB admitted once
+
+
+def test_nav2_mode_asks_for_one_goal_at_a_time(scenario):
+    """Nav2 mode: the goal is the next stop while driving, none from an arrival's report
+    until the controller has handled it, then the stop after; home closes the cycle."""
+    from offload_ros.runtime.agv_controller import AgvControllerConfig
+    ports = Ports(scenario)
+    agv = AgvController(scenario, "agv1", AgvControllerConfig(mode="nav2"))
+    agv.step(0.0, ports)                             # the cycle starts: drive to es2
+    points = scenario.route_positions(scenario.agvs[0])
+    goals = []
+    for t in (10.0, 20.0, 30.0):
+        goals.append(agv.goal())
+        agv.arrived(t)
+        assert agv.goal() is None                    # reported, not yet handled
+        agv.step(t, ports)
+    assert goals == [points[1], points[2], points[0]]   # es2, es1, back to start
+    assert agv.returns == 1 and agv.goal() == points[1]
+

@@ -1,33 +1,29 @@
-"""launch_pytest test of launch/compare.launch.py. Needs a ROS 2 (Jazzy) environment with
-offload_ros built by colcon; skips cleanly where rclpy or launch_pytest is missing (CI)."""
+"""launch_pytest test of launch/compare.launch.py: it runs `offload-ros compare` and prints
+the table."""
 
 from __future__ import annotations
 
-import importlib.util
+from pathlib import Path
 
 import pytest
 
-pytest.importorskip("rclpy", reason="ROS 2 is not sourced (no rclpy)")
-launch_pytest = pytest.importorskip("launch_pytest", reason="launch_pytest is not installed")
+from test.ros.conftest import skip_without_ros
 
+skip_without_ros()
+
+import launch_pytest  # noqa: E402
+from ament_index_python.packages import get_package_share_directory  # noqa: E402
 from launch import LaunchDescription  # noqa: E402
 from launch.actions import ExecuteProcess  # noqa: E402
+from launch.launch_description_sources import \
+    get_launch_description_from_python_launch_file  # noqa: E402
 from launch_pytest.tools import process as process_tools  # noqa: E402
-
-from test.conftest import ROOT  # noqa: E402
-
-
-def _compare_description() -> LaunchDescription:
-    spec = importlib.util.spec_from_file_location("compare_launch",
-                                                  ROOT / "launch" / "compare.launch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate_launch_description()
 
 
 @pytest.fixture
-def described():
-    return _compare_description()
+def described(tmp_path):
+    path = Path(get_package_share_directory("offload_ros")) / "launch" / "compare.launch.py"
+    return get_launch_description_from_python_launch_file(str(path))
 
 
 @pytest.fixture
@@ -45,6 +41,6 @@ def launch_description(described):
 def test_compare_launch_prints_the_table(compare_proc, launch_context):
     assert process_tools.wait_for_output_sync(
         launch_context, compare_proc, lambda out: "flow bound" in out and "wrote" in out,
-        timeout=120)
+        timeout=180)
     yield
     assert compare_proc.return_code == 0

@@ -1,0 +1,190 @@
+"""What a live fleet's observer keeps and concludes, whatever carries the messages (the Zenoh
+demo, the ROS 2 sim_clock node): the newest AgvStatus of every AGV and EdgeServerState of
+every edge server, the AIGC results, the processing series; whether every node has announced
+itself (ready), whether the run has ended (settled at the horizon), and the end-of-run
+report (``offload-ros demo --json``'s shape) with its plot."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from offload_ros.bag.message_types import MessageTypes
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.agv_controller import DONE, WAITING
+from offload_ros.runtime.run_report import RunReport
+from offload_ros.sim.simulator import Simulator
+
+
+@dataclass(frozen=True)
+class FleetMonitorConfig:
+    """How a launched fleet starts and ends (ROS parameters of ``sim_clock``)."""
+
+    policy: str = field(default="mcoo", metadata={
+        "help": "the fleet's policy, for the report's simulator comparison"})
+    report: str = field(default="", metadata={
+        "help": "write the end-of-run report here (JSON, its plot beside it as .png; '' = "
+                "none); the node then exits, which ends sim.launch.py"})
+    bag: str = field(default="", metadata={
+        "help": "the run's bag folder, named in the report ('' = not recorded)"})
+    ready_timeout_s: float = field(default=180.0, metadata={
+        "help": "longest wait for every node to announce itself before sim time starts",
+        "unit": "s of wall time"})
+    settle_timeout_s: float = field(default=60.0, metadata={
+        "help": "longest wait after the horizon for every node to report its end",
+        "unit": "s of wall time"})
+
+
+class FleetMonitor:
+    """Feed it with :meth:`on_status`, :meth:`on_state` and :meth:`on_aigc`; ask
+    :meth:`missing` before the clock starts and :meth:`unsettled` after the horizon; then
+    :meth:`mark` the states, wait until :meth:`refreshed`, and :meth:`report`."""
+
+    def __init__(self, scenario: Scenario, policy: str) -> None:
+        self.scenario, self.policy = scenario, policy
+        self.agv_ids = tuple(a.id for a in scenario.agvs)
+        self.es_ids = tuple(e.id for e in scenario.edge_servers)
+        self.status: dict[str, Any] = {}
+        self.states: dict[str, Any] = {}
+        self.series: list[tuple[float, str, float]] = []     # (t, es, processed)
+        self.aigc: list[Any] = []
+        self._marked: dict[str, int] = {}
+        self._generation: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ inputs
+    def on_status(self, msg: Any) -> None:
+        if msg.agv_id in self.agv_ids:
+            self.status[msg.agv_id] = msg
+
+    def on_state(self, msg: Any) -> None:
+        if msg.es_id not in self.es_ids:
+            return
+        self.states[msg.es_id] = msg
+        self._generation[msg.es_id] = self._generation.get(msg.es_id, 0) + 1
+        self.series.append((MessageTypes.seconds(msg.header.stamp), msg.es_id,
+                            msg.processed_kb))
+
+    def on_aigc(self, msg: Any) -> None:
+        self.aigc.append(msg)
+
+    # ------------------------------------------------------------------ questions
+    def missing(self) -> list[str]:
+        """Nodes not heard from yet (an AGV announces itself with a status once it sees its
+        services, an edge server with its state)."""
+        return [a for a in self.agv_ids if a not in self.status] + \
+            [e for e in self.es_ids if e not in self.states]
+
+    def unsettled(self) -> str:
+        """'' once every AGV reported its end (done, or waiting at a door) at the horizon
+        with nothing in doubt and every server its state at the horizon; else who has not."""
+        horizon = self.scenario.horizon_s
+        for a in self.agv_ids:
+            s = self.status.get(a)
+            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6 or \
+                    s.in_doubt_kb > 0 or s.state not in (WAITING, DONE):
+                return f"{a} has not reported its end"
+        for e in self.es_ids:
+            s = self.states.get(e)
+            if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6:
+                return f"{e} has not reported its state at the horizon"
+        return ""
+
+    def mark(self) -> None:
+        """Remember which states have been seen, for :meth:`refreshed`."""
+        self._marked = dict(self._generation)
+
+    def refreshed(self) -> bool:
+        """Every server has published again since :meth:`mark` (so the report holds the
+        state after the last answers)."""
+        return all(self._generation.get(e, 0) > self._marked.get(e, 0) for e in self.es_ids)
+
+    # ------------------------------------------------------------------ report
+    def report(self, *, bag: str | None = None, bag_messages: int | None = None) -> dict:
+        """``simulate --json``'s keys for the live run, its bookkeeping check (``live``), the
+        simulator's figures for the same scenario and policy, and the AIGC tallies."""
+        live = RunReport.collect(self.scenario, f"live:{self.policy}",
+                                 list(self.status.values()), list(self.states.values()))
+        sim = self.simulated()
+        out = live.to_json()
+        live_kb, sim_kb = live.result.processed_kb, sim.processed_kb
+        out["simulator"] = {"processed_kb": sim_kb, "wait_s": sim.wait_s,
+                            "cycles": sim.cycles,
+                            "edge_servers": {e: {"processed_kb": r.processed_kb}
+                                             for e, r in sim.edge_servers.items()}}
+        out["processed_vs_simulator"] = live_kb / sim_kb - 1.0 if sim_kb else 0.0
+        lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
+        out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
+                       "mean_latency_s": sum(lat) / len(lat) if lat else None,
+                       "p95_latency_s": lat[int(0.95 * (len(lat) - 1))] if lat else None}
+        out["bag"] = bag
+        out["bag_messages"] = bag_messages
+        return out
+
+    def simulated(self) -> Any:
+        return Simulator(self.scenario).run(PolicyFactory.make(self.policy, self.scenario))
+
+    def write(self, report: dict, json_path: Path) -> Path:
+        """``report`` as JSON at ``json_path`` and its plot beside it (``.png``); the plot's
+        path is added to the report."""
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        report["plot"] = str(self.plot(report, json_path.with_suffix(".png")))
+        json_path.write_text(json.dumps(report, indent=2))
+        return json_path
+
+    def plot(self, out: dict[str, Any], path: Path) -> Path:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import numpy as np
+        h = self.scenario.horizon_s / 3600.0
+        sim_es = out["simulator"]["edge_servers"]
+        fig, ax = plt.subplots(2, 2, figsize=(12, 8))
+        es = list(self.es_ids)
+        x = np.arange(len(es))
+        ax[0, 0].bar(x - 0.2, [out["edge_servers"].get(e, {}).get("processed_kb", 0.0) / h
+                               for e in es], 0.4, label="live")
+        ax[0, 0].bar(x + 0.2, [sim_es[e]["processed_kb"] / h for e in es], 0.4,
+                     label="simulator")
+        ax[0, 0].set_xticks(x, es)
+        ax[0, 0].set_ylabel("processed kB/h")
+        ax[0, 0].set_title(f"per edge server (live {out['processed_vs_simulator']:+.2%} vs "
+                           f"simulator)")
+        ax[0, 0].legend()
+        agvs = list(self.agv_ids)
+        xa = np.arange(len(agvs))
+        ax[0, 1].bar(xa - 0.2, [out["agvs"].get(a, {}).get("delivered_kb", 0.0) / h
+                                for a in agvs], 0.4, label="delivered kB/h")
+        ax[0, 1].set_xticks(xa, agvs)
+        ax[0, 1].set_ylabel("delivered kB/h")
+        tw = ax[0, 1].twinx()
+        tw.bar(xa + 0.2, [out["agvs"].get(a, {}).get("wait_s", 0.0) for a in agvs], 0.4,
+               color="tab:red", label="wait s")
+        tw.set_ylabel("wait at doors (s)", color="tab:red")
+        handles = ax[0, 1].get_legend_handles_labels()[0] + tw.get_legend_handles_labels()[0]
+        ax[0, 1].legend(handles, [h.get_label() for h in handles], loc="upper right",
+                        fontsize=8)
+        ax[0, 1].set_title("per AGV")
+        for e in es:
+            pts = sorted((t, p) for t, i, p in self.series if i == e)
+            if pts:
+                ax[1, 0].plot([t / 60 for t, _ in pts], [p for _, p in pts], label=e)
+        ax[1, 0].set_xlabel("sim minutes")
+        ax[1, 0].set_ylabel("processed kB (cumulative)")
+        ax[1, 0].legend(fontsize=8)
+        ax[1, 0].set_title("processing over time")
+        lat = [r.latency_s for r in self.aigc if r.status == 0]
+        if lat:
+            ax[1, 1].hist(lat, bins=20)
+            ax[1, 1].set_xlabel("AIGC task latency (sim s)")
+            ax[1, 1].set_title(f"AIGC: {len(lat)} of {len(self.aigc)} tasks done")
+        else:
+            ax[1, 1].text(0.5, 0.5, "no AIGC tasks finished", ha="center", va="center")
+            ax[1, 1].set_axis_off()
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path

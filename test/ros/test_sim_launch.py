@@ -1,0 +1,88 @@
+"""The ROS main job: ``ros2 launch offload_ros sim.launch.py`` starts a whole fleet, starts
+sim time once every node has announced itself, ends by itself after the horizon (the launch
+exits 0) and writes the report, whose processed work equals ``offload-ros simulate`` within
+2 % for every planner and shipped policy. With record:=true the MCAP bag it writes is read by
+``offload-ros bag info|export``. Each run waits for the launch to exit, with a timeout."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from test.ros.conftest import SCENARIOS, skip_without_ros
+
+skip_without_ros()
+
+from offload_ros.evaluation.policy_factory import PolicyFactory  # noqa: E402
+from offload_ros.model.scenario import Scenario  # noqa: E402
+from offload_ros.sim.simulator import Simulator  # noqa: E402
+
+HORIZON_S = 600.0
+POLICIES = ["greedy", "fixed", "balanced", "cooperative", "random", "mcoo", "dqn", "ac"]
+
+
+def simulated(policy: str):
+    sc = dataclasses.replace(Scenario.load(SCENARIOS / "factory_5agv.yaml"),
+                             horizon_s=HORIZON_S)
+    return Simulator(sc).run(PolicyFactory.make(policy, sc))
+
+
+def launch(tmp_path, env, policy: str, *extra: str, timeout: float = 300.0):
+    report = tmp_path / "report.json"
+    cmd = ["ros2", "launch", "offload_ros", "sim.launch.py", "scenario:=factory_5agv",
+           f"policy:={policy}", "time_scale:=60.0", f"horizon_s:={HORIZON_S}",
+           "aigc:=false", f"report:={report}", *extra]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(report.read_text()), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_launched_fleet_matches_simulate_and_ends_by_itself(tmp_path, ros_env, policy):
+    report, log = launch(tmp_path, ros_env, policy)
+    sim = simulated(policy)
+    assert report["live"]["problems"] == [], report["live"]
+    assert report["processed_kb"] == pytest.approx(sim.processed_kb, rel=0.02), log[-2000:]
+    assert report["simulator"]["processed_kb"] == pytest.approx(sim.processed_kb)
+    assert set(report["agvs"]) == set(sim.agv_ids)
+    assert sum(a["cycles"] for a in report["agvs"].values()) == \
+        sum(a.cycles for a in sim.agvs.values())
+    assert report["live"]["fallbacks"] == 0, "a policy node did not answer"
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert "sim time starts" in log and "sim_clock ended the run" in log
+
+
+def test_a_recorded_run_is_read_by_offload_ros_bag(tmp_path, ros_env):
+    bag = tmp_path / "bag"
+    report, _ = launch(tmp_path, ros_env, "balanced", "record:=true", f"bag:={bag}")
+    assert report["bag"] == str(bag)
+    info = subprocess.run([sys.executable, "-m", "offload_ros.cli", "bag", "info", str(bag),
+                           "--json"], capture_output=True, text=True, env=ros_env, timeout=120)
+    assert info.returncode == 0, info.stderr
+    counts = {t: v["messages"] for t, v in json.loads(info.stdout)["topics"].items()}
+    assert counts.get("/offload/transitions", 0) == report["decisions"]
+    assert all(counts.get(f"/agv{k}/status", 0) > 0 for k in range(1, 6))
+    assert counts.get("/es1/state", 0) > 0 and counts.get("/clock", 0) > 0
+    out = tmp_path / "transitions.npz"
+    export = subprocess.run([sys.executable, "-m", "offload_ros.cli", "bag", "export",
+                             str(bag), "--out", str(out)], capture_output=True, text=True,
+                            env=ros_env, timeout=120)
+    assert export.returncode == 0, export.stderr
+    assert json.loads(export.stdout)["transitions"] == report["decisions"]
+    with np.load(out) as data:
+        assert len(data["action"]) == report["decisions"]
+
+
+def test_a_bad_scenario_fails_at_once_naming_it(tmp_path, ros_env):
+    proc = subprocess.run(["ros2", "launch", "offload_ros", "sim.launch.py",
+                           "scenario:=no_such_factory"], cwd=tmp_path, env=ros_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "no such scenario file or shipped scenario: no_such_factory" in \
+        proc.stdout + proc.stderr
