@@ -28,6 +28,7 @@ from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
 
 TOPICS = "/(clock|offload/transitions|.*/(status|state|pheromones|aigc/results))"
+RECORDER = "rosbag2_recorder"     # its node name; sim time starts once it subscribes
 
 
 def _params(share: Path, node: str) -> dict:
@@ -55,7 +56,8 @@ def _fleet(context):
                  output="screen",
                  parameters=[{**_params(share, "sim_clock"), **common, "use_sim_time": False,
                               "time_scale": scale, "policy": arg["policy"],
-                              "report": report, "bag": bag}])
+                              "report": report, "bag": bag,
+                              "recorder": RECORDER if record else ""}])
     actions = [clock, RegisterEventHandler(OnProcessExit(target_action=clock, on_exit=[
         LogInfo(msg="sim_clock ended the run"),
         EmitEvent(event=Shutdown(reason="the run is over"))]))]
@@ -75,7 +77,8 @@ def _fleet(context):
                                          "agv_id": agv.id, "mode": "kinematic"}]))
     if record:
         actions.append(ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o", bag,
-                                           "--regex", TOPICS], output="screen"))
+                                           "--regex", TOPICS, "--node-name", RECORDER],
+                                      output="screen"))
     return actions
 
 

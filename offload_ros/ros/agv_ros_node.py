@@ -54,6 +54,9 @@ class AgvRosNode(RosShell):
                 logger=self.get_logger())
         self.goal: tuple[float, float] | None = None
         self.last_status = 0.0
+        for topic, typename in ((f"/{self.agv_id}/status", "AgvStatus"),
+                                ("/offload/transitions", "Transition")):
+            self.publisher(topic, typename)        # now, so a recorder can find them early
         waits = [c.srv_name for c in self.offload_clients.values()]
         if self.use_policy:
             waits.insert(0, self.decide_client.srv_name)

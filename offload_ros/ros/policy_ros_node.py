@@ -27,6 +27,7 @@ class PolicyRosNode(RosShell):
             raise NodeError(f"agvs: expected a list of AGV ids, got {value!r}")
         agvs = tuple(a for a in value if a)
         self.server = PolicyServer(self.scenario, self.get_parameter("policy").value, agvs)
+        self.server.warm_up()                  # before its services exist: then it is ready
         for agv in sorted(self.server.serves):
             self.serve("Decide", f"/{agv}/decide", self.on_decide, self.refusal)
         self.get_logger().info(f"policy {self.server.name} ready for "

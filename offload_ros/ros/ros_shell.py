@@ -69,12 +69,17 @@ class RosShell(Node):
         return not self.sim_time or self.now_s() > 0.0
 
     # ------------------------------------------------------------------ messages
-    def publish(self, topic: str, typename: str, message: Any) -> None:
+    def publisher(self, topic: str, typename: str) -> Any:
+        """The topic's publisher (made once, with the topic table's QoS)."""
         pub = self.pubs.get(topic)
         if pub is None:
             pub = self.create_publisher(self.bridge.ros_type(typename.rsplit("/", 1)[-1]),
                                         topic, MessageBridge.qos(topic))
             self.pubs[topic] = pub
+        return pub
+
+    def publish(self, topic: str, typename: str, message: Any) -> None:
+        pub = self.publisher(topic, typename)
         pub.publish(self.bridge.to_ros(message, pub.msg_type))
 
     def subscribe(self, topic: str, typename: str, callback: Callable[[Any], None]) -> None:

@@ -66,8 +66,22 @@ class SimClockRosNode(RosShell):
         msg.clock.sec, msg.clock.nanosec = ns // 1_000_000_000, ns % 1_000_000_000
         self.pub.publish(msg)
 
+    def _unrecorded(self) -> list[str]:
+        """Topics the bag recorder (``recorder``) does not subscribe to yet."""
+        if not self.end.recorder:
+            return []
+        topics = ["/offload/transitions"] + [f"/{a}/status" for a in self.monitor.agv_ids] + \
+            [f"/{e}/state" for e in self.monitor.es_ids]
+        return [t for t in topics if not any(
+            info.node_name == self.end.recorder
+            for info in self.get_subscriptions_info_by_topic(t))]
+
     def _wait_ready(self) -> None:
         missing = self.monitor.missing()
+        if not missing:
+            unrecorded = self._unrecorded()
+            if unrecorded:
+                missing = [f"{self.end.recorder} on {', '.join(unrecorded)}"]
         waited = time.monotonic() - self.began
         if not missing:
             self.clock.start()

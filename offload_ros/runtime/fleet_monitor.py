@@ -30,6 +30,9 @@ class FleetMonitorConfig:
                 "none); the node then exits, which ends sim.launch.py"})
     bag: str = field(default="", metadata={
         "help": "the run's bag folder, named in the report ('' = not recorded)"})
+    recorder: str = field(default="", metadata={
+        "help": "before sim time starts, wait until this node (the bag recorder) subscribes "
+                "to every status, state and the transitions ('' = none)"})
     ready_timeout_s: float = field(default=180.0, metadata={
         "help": "longest wait for every node to announce itself before sim time starts",
         "unit": "s of wall time"})

@@ -72,15 +72,37 @@ class PolicyServer:
             self.refused += 1
             return self.types.make("Decide_Response", ok=False, policy=self.name,
                                    reason=str(err))
-        action = NO_ACTION
-        if self.plan_only:
-            amount, action = obs.plan_kb, ActionSet.DEFAULT
-        elif self.static is not None:
-            amount = self.static[obs.agv][obs.stop]
-        elif hasattr(self.policy, "action"):
-            action = self.policy.action(obs)
-            amount = ActionSet.amount(action, obs)
-        else:
-            amount = float(self.policy.decide(obs))
+        amount, action = self._decide(self.policy, obs)
         return self.types.make("Decide_Response", ok=True, amount_kb=amount, action=action,
                                policy=self.name)
+
+    def _decide(self, policy: Any, obs: Observation) -> tuple[float, int]:
+        if self.plan_only:
+            return obs.plan_kb, ActionSet.DEFAULT
+        if self.static is not None:
+            return self.static[obs.agv][obs.stop], NO_ACTION
+        if hasattr(policy, "action"):
+            action = policy.action(obs)
+            return ActionSet.amount(action, obs), action
+        return float(policy.decide(obs)), NO_ACTION
+
+    def warm_up(self) -> int:
+        """Decide once for every served AGV at its first stop, with a copy of the policy (a
+        stateful one, such as ``random``, keeps its stream), so that the first real decision
+        is not the process's first call (lazy imports, a network's first forward). Returns
+        the decisions made."""
+        policy = PolicyFactory.make(self.name, self.scenario)
+        made = 0
+        for agv in sorted(self.serves):
+            m = self.agv_ids.index(agv)
+            spec = self.scenario.agvs[m]
+            if len(spec.route) < 2:
+                continue                      # its only stop is the last: nothing to decide
+            i = self.es_ids.index(spec.route[0])
+            es = self.scenario.edge_servers[i]
+            obs = Observation(m, agv, spec.start_time_s, 0, 0, len(spec.route), spec.load_kb,
+                              spec.load_kb, 0.0, i, es.id, 0.0, es.capacity_kb,
+                              es.capacity_kb, es.rate_kb_per_min, 0, ())
+            self._decide(policy, obs)
+            made += 1
+        return made

@@ -16,6 +16,7 @@ class PolicyProcess(NodeProcess):
     def __init__(self, name: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
                  policy: str, agv_ids: tuple[str, ...]) -> None:
         self.server = PolicyServer(scenario, policy, agv_ids)
+        self.server.warm_up()                  # before it says it is ready
         super().__init__(name, scenario, zenoh, time_scale, follow_clock=False)
 
     def on_decide(self, request: Any, sender: str) -> Any:

@@ -48,3 +48,11 @@ def test_an_unknown_policy_or_agv_is_a_node_error(scenario):
         PolicyServer(scenario, "nope")
     with pytest.raises(NodeError, match="agv9"):
         PolicyServer(scenario, "balanced", ("agv9",))
+
+
+def test_warming_up_decides_once_per_agv_and_leaves_a_stateful_policy_untouched(scenario):
+    warmed = PolicyServer(scenario, "random", ("agv1",))
+    assert warmed.warm_up() == 1                 # agv1's route has one decision stop
+    fresh = PolicyServer(scenario, "random", ("agv1",))
+    assert warmed.handle_decide(decide()).amount_kb == fresh.handle_decide(decide()).amount_kb
+    assert PolicyServer(scenario, "mcoo").warm_up() == len(scenario.agvs)
