@@ -50,8 +50,7 @@ class AgvRosNode(RosShell):
             self.driver = Nav2Driver(
                 self.agv_id, self.cfg.nav2_namespace or self.agv_id, self.cfg.map_frame,
                 tuple(spec.start), navigator=self.cfg.nav2_navigator,
-                localizer=self.cfg.nav2_localizer, use_sim_time=self.sim_time,
-                logger=self.get_logger())
+                localizer=self.cfg.nav2_localizer, use_sim_time=self.sim_time)
         self.goal: tuple[float, float] | None = None
         self.last_status = 0.0
         for topic, typename in ((f"/{self.agv_id}/status", "AgvStatus"),

@@ -39,12 +39,10 @@ class Nav2Driver:
     lifecycle node's name."""
 
     def __init__(self, agv_id: str, namespace: str, frame: str, start: tuple[float, float], *,
-                 navigator: str = "", localizer: str = "", use_sim_time: bool = False,
-                 logger: Any = None) -> None:
+                 navigator: str = "", localizer: str = "", use_sim_time: bool = False) -> None:
         self.agv_id, self.namespace, self.frame, self.start = agv_id, namespace, frame, start
         self.navigator_name, self.localizer = navigator, localizer
         self.use_sim_time = use_sim_time
-        self.log = logger
         self.goals: queue.SimpleQueue = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.ready = threading.Event()

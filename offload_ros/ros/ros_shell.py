@@ -195,17 +195,14 @@ class RosShell(Node):
         except (ModelError, NodeError) as err:
             print(f"offload_ros: {err}", file=sys.stderr)
             code = 2
-        except (KeyboardInterrupt, ExternalShutdownException):
+        except ExternalShutdownException:
             pass
         except Exception:
             if node is None or node.context.ok():
                 raise
             # a call that raced with the shutdown: the node is stopping anyway
         finally:
-            try:
-                if node is not None:
-                    node.stop()
-            except KeyboardInterrupt:
-                pass
+            if node is not None:
+                node.stop()
             RosShell.shutdown_context(rclpy.get_default_context())
         return code

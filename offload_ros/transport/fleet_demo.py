@@ -86,8 +86,6 @@ class FleetDemo:
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
         self.monitor = FleetMonitor(self.scenario, config.policy)
-        self.status, self.states = self.monitor.status, self.monitor.states
-        self.aigc = self.monitor.aigc
         self.bag: BagRecorder | None = None
         self.killed = False
         self.kill_done = False
@@ -197,7 +195,7 @@ class FleetDemo:
                     "wait s", "fallbacks"):
             t1.add_column(col, justify="right" if col not in ("AGV", "state") else "left")
         for a in self.scenario.agvs:
-            s = self.status.get(a.id)
+            s = self.monitor.status.get(a.id)
             if s is None:
                 t1.add_row(a.id, "-", "starting", "", "", "", "", "")
                 continue
@@ -209,7 +207,7 @@ class FleetDemo:
             t2.add_column(col, justify="right" if col != "ES" else "left")
         total = 0.0
         for e in self.scenario.edge_servers:
-            s = self.states.get(e.id)
+            s = self.monitor.states.get(e.id)
             if s is None:
                 t2.add_row(e.id, "-", "-", "-", "-", "-")
                 continue
@@ -218,7 +216,7 @@ class FleetDemo:
                        ",".join(s.door_queue) or "-", f"{s.processed_kb:.0f}",
                        f"{s.processed_kb / h:.0f}" if now > 0 else "-", str(s.aigc_pending))
         t2.add_row("all", "", "", f"{total:.0f}", f"{total / h:.0f}" if now > 0 else "-",
-                   f"{len(self.aigc)} done")
+                   f"{len(self.monitor.aigc)} done")
         return Group(t1, t2)
 
     # ------------------------------------------------------------------ run
