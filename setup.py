@@ -41,6 +41,7 @@ setup(
         "gymnasium>=0.29",
         "eclipse-zenoh>=1.0",      # the live fleet's middleware (transport/)
         "rosbags>=0.10",           # CDR messages and MCAP rosbag2 files without ROS (bag/)
+        "foxglove-sdk>=0.30.3",    # offload-ros demo --foxglove (imported only then)
         "setuptools",
     ],
     extras_require={
@@ -48,7 +49,8 @@ setup(
         "learning": ["torch>=2.1", "tensorboardX>=2.6"],
         # the AIGC diffusion model (diffusers; loads from disk only, HF_HUB_OFFLINE=1)
         "aigc": ["torch>=2.1", "diffusers>=0.30", "safetensors>=0.4", "pillow>=10"],
-        "test": ["pytest>=7", "hypothesis>=6.80"],
+        "test": ["pytest>=7", "hypothesis>=6.80",
+                 "websockets>=16"],   # a Foxglove WebSocket client for the view's test
     },
     zip_safe=True,
     maintainer="offload_ros maintainers",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -148,9 +148,11 @@ class DefectDiffusionModel:
 
     @torch.no_grad()
     def denoise(self, noise: torch.Tensor, labels: torch.Tensor, steps: int,
-                guidance: float = GUIDANCE) -> np.ndarray:
+                guidance: float = GUIDANCE,
+                on_step: Callable[[], None] | None = None) -> np.ndarray:
         """DDIM from ``noise`` (B, 1, H, W) for ``labels`` (B,): uint8 images (B, H, W).
-        ``guidance`` > 1 mixes in the unconditional prediction (two passes per step)."""
+        ``guidance`` > 1 mixes in the unconditional prediction (two passes per step);
+        ``on_step`` is called after each denoising step (progress)."""
         from diffusers import DDIMScheduler
         steps = self.check_steps(steps)
         scheduler = DDIMScheduler.from_config(self.scheduler_config)
@@ -166,6 +168,8 @@ class DefectDiffusionModel:
                 cond, uncond = both.chunk(2)
                 eps = uncond + guidance * (cond - uncond)
             x = scheduler.step(eps, t, x, eta=0.0).prev_sample
+            if on_step is not None:
+                on_step()
         return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[:, 0].numpy()
 
     def generate(self, name: str | int, num: int, steps: int = 20, seed: int = 0,

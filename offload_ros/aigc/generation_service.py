@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -61,6 +61,7 @@ class _Pending:
         self.images: list[np.ndarray | None] = [None] * req.num
         self.next_index = 0            # images handed to batches so far
         self.done_count = 0
+        self.image_steps = 0           # denoising steps run for its images so far
         self.started: float | None = None
         self.cancelled = False
 
@@ -77,6 +78,13 @@ class GenerationHandle:
 
     def done(self) -> bool:
         return self._pending.future.done()
+
+    def progress(self) -> tuple[int, int]:
+        """``(image-steps run, image-steps in all)``: ``num * steps`` when it is done."""
+        p = self._pending
+        total = p.req.num * p.req.steps
+        return (total if p.future.done() and p.done_count == p.req.num
+                else min(p.image_steps, total)), total
 
     def cancel(self) -> bool:
         """True if the request will not finish (it is answered ``cancelled``)."""
@@ -222,7 +230,14 @@ class GenerationService:
     def _run(self, batch: list[tuple[_Pending, int]]) -> np.ndarray:
         noise = torch.cat([self.model.noise(p.req.seed, k) for p, k in batch])
         labels = torch.tensor([p.label for p, _ in batch], dtype=torch.long)
-        return self.model.denoise(noise, labels, batch[0][0].req.steps, self.config.guidance)
+        counts = Counter(p for p, _ in batch)
+
+        def stepped() -> None:
+            for p, n in counts.items():
+                p.image_steps += n
+
+        return self.model.denoise(noise, labels, batch[0][0].req.steps, self.config.guidance,
+                                  on_step=stepped)
 
     def _serve(self) -> None:
         while True:

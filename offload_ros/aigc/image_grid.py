@@ -20,7 +20,11 @@ class ImageGrid:
         columns = max(1, min(columns, n))
         rows = -(-n // columns)
         pad = 2
-        label_w = 0 if not row_labels else 8 * max(len(s) for s in row_labels) + 6
+        font, label_w = None, 0
+        if row_labels:
+            font = ImageGrid._label_font(max(12, min(18, h * scale // 6)))
+            probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+            label_w = int(max(probe.textlength(s, font=font) for s in row_labels)) + 10
         grid = np.full((rows * (h * scale + pad) + pad,
                         label_w + columns * (w * scale + pad) + pad), 255, np.uint8)
         for k, img in enumerate(images):
@@ -33,11 +37,23 @@ class ImageGrid:
         if row_labels:
             draw = ImageDraw.Draw(out)
             for r, text in enumerate(row_labels[:rows]):
-                draw.text((3, pad + r * (h * scale + pad) + h * scale // 2 - 5), text, fill=0)
+                top, bottom = draw.textbbox((0, 0), text, font=font)[1::2]
+                y = pad + r * (h * scale + pad) + (h * scale - (bottom - top)) // 2 - top
+                draw.text((4, y), text, fill=0, font=font)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         out.save(path)
         return path
+
+    @staticmethod
+    def _label_font(size: int):
+        """Pillow's built-in font at ``size`` px (readable beside scaled-up images); its
+        small bitmap font where Pillow has no FreeType."""
+        from PIL import ImageFont
+        try:
+            return ImageFont.load_default(size=size)
+        except (TypeError, OSError, ImportError):      # pragma: no cover - Pillow < 10.1
+            return ImageFont.load_default()
 
     @staticmethod
     def save_each(images: np.ndarray, folder: Path, stem: str) -> list[Path]:

@@ -17,6 +17,7 @@ from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
 from offload_ros.aigc.diffusion_config import DiffusionConfig
 from offload_ros.aigc.errors import AigcError
 from offload_ros.aigc.image_grid import ImageGrid
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.seeding import Seeding
 
 STATE = "checkpoint.pt"
@@ -152,13 +153,14 @@ class TrainDiffusion:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 3.2))
+        fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
         ax.plot([r["step"] for r in self.curve], [r["loss"] for r in self.curve])
-        ax.set_xlabel("step")
-        ax.set_ylabel("noise-prediction MSE (smoothed)")
+        ax.set_xlabel("optimiser step")
+        PlotStyle.integer_ticks(ax.xaxis)
+        ax.set_ylabel("noise-prediction MSE\n(smoothed, log scale)")
         ax.set_yscale("log")
         ax.set_title(f"diffusion training on {self.data.source}")
-        fig.tight_layout()
+        ax.grid(alpha=0.3, which="both")
         fig.savefig(self.out / "training.png", dpi=100)
         plt.close(fig)
 

@@ -32,6 +32,9 @@ class TopicCatalog:
         TopicSpec("/*/aigc/results", "offload_interfaces/msg/AigcResult", True, False, 10),
         TopicSpec("/offload/transitions", "offload_interfaces/msg/Transition", True, False, 1000),
         TopicSpec("/clock", "rosgraph_msgs/msg/Clock", False, False, 1),
+        # not on the bus: what ``offload-ros demo --foxglove`` draws, recorded into its bag
+        TopicSpec("/fleet/scene", "visualization_msgs/msg/MarkerArray", True, False, 10),
+        TopicSpec("/fleet/aigc/image", "sensor_msgs/msg/Image", True, False, 10),
     )
 
     @classmethod

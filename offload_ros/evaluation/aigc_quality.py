@@ -26,6 +26,7 @@ from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
 from offload_ros.evaluation.aigc_quality_config import AigcQualityConfig
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.statistics import Statistics
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.seeding import Seeding
 
 
@@ -130,7 +131,9 @@ class AigcQuality:
                 w.writerow([name, f"{rate:.4f}"])
             w.writerow(["all", f"{result['rate']:.4f}"])
             w.writerow(["judge_real_accuracy", f"{result['judge_real_accuracy']:.4f}"])
-        grid = ImageGrid.save(result["samples"], out / "quality.png", columns=8,
+        # a row per class: each gave the same number of samples (8, or fewer if per_class is)
+        per_row = max(1, len(result["samples"]) // max(1, len(class_names)))
+        grid = ImageGrid.save(result["samples"], out / "quality.png", columns=per_row,
                               row_labels=list(class_names))
         return table, grid
 
@@ -146,7 +149,7 @@ class AigcQuality:
             w.writeheader()
             w.writerows(result["rows"])
         c = result["config"]
-        fig, ax = plt.subplots(figsize=(5, 3.6))
+        fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")
         names = [f"{c['shots']} real/class", f"{c['shots']} real + {c['generated']} "
                  "generated/class"]
         stats = [result["real_only"], result["with_generated"]]
@@ -154,11 +157,12 @@ class AigcQuality:
                color=["#999999", "#2a7ab0"])
         for k, r in enumerate(result["rows"]):
             ax.plot([0, 1], [r["real_only"], r["with_generated"]], color="black", alpha=0.25,
-                    lw=0.8)
+                    lw=0.8, label="one trial" if k == 0 else None)
         ax.set_ylim(0, 1)
-        ax.set_ylabel("accuracy on held-out real images")
-        ax.set_title(f"few-shot defect classification ({c['trials']} trials, 95% CI)")
-        fig.tight_layout()
+        ax.set_xlabel("classifier's training set")
+        ax.set_ylabel("accuracy on held-out real images\n[share of images]")
+        ax.set_title(f"few-shot defect classification ({c['trials']} trials, mean, 95% CI)")
+        PlotStyle.legend_beside(ax)                       # what the grey lines are
         png = out / "fewshot.png"
         fig.savefig(png, dpi=110)
         plt.close(fig)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.flow_bound import FlowBound
 from offload_ros.sim.simulator import Simulator
@@ -80,7 +81,8 @@ class Comparison:
         return path
 
     @staticmethod
-    def plot(rows: Sequence[ComparisonRow], path: Path) -> Path:
+    def figure(rows: Sequence[ComparisonRow]):
+        """The bars of :meth:`plot` as a matplotlib Figure (the caller closes it)."""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -89,7 +91,8 @@ class Comparison:
         policies = list(dict.fromkeys(r.policy for r in rows))
         by = {(r.scenario, r.policy): r for r in rows}
         width = 0.8 / max(1, len(policies))
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(scenarios) * len(policies) / 2), 4.2))
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(scenarios) * len(policies) / 2)
+                                        + 1.6, 4.2), layout="constrained")
         for p_idx, pol in enumerate(policies):
             xs = [s_idx - 0.4 + width * (p_idx + 0.5) for s_idx in range(len(scenarios))]
             ax.bar(xs, [by[(s, pol)].processed_kb_per_h for s in scenarios], width, label=pol)
@@ -97,11 +100,21 @@ class Comparison:
             bound = by[(s, policies[0])].bound_kb_per_h
             ax.hlines(bound, s_idx - 0.45, s_idx + 0.45, colors="black", linestyles="--",
                       label="flow bound" if s_idx == 0 else None)
-        ax.set_xticks(range(len(scenarios)), scenarios, rotation=15, ha="right")
+        if len(scenarios) > 1:
+            ax.set_xticks(range(len(scenarios)), scenarios, rotation=15, ha="right")
+        else:
+            ax.set_xticks(range(len(scenarios)), scenarios)
+        ax.set_xlabel("scenario")
         ax.set_ylabel("processed work [kB/h]")
         ax.set_title("Processed work per hour by policy")
-        ax.legend(loc="lower right", fontsize="small")
-        fig.tight_layout()
+        PlotStyle.legend_beside(ax)
+        return fig
+
+    @staticmethod
+    def plot(rows: Sequence[ComparisonRow], path: Path) -> Path:
+        import matplotlib.pyplot as plt
+
+        fig = Comparison.figure(rows)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
         plt.close(fig)

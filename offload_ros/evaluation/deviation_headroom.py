@@ -31,6 +31,7 @@ from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.job_pool import JobPool
 from offload_ros.evaluation.statistics import Statistics
 from offload_ros.learning.advantage_regressor import AdvantageRegressor
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.episode import Episode
@@ -191,16 +192,18 @@ class DeviationHeadroom:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         adv = np.concatenate([d[2] for d in data["held-out"]])
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.4), layout="constrained")
         lo, hi = np.percentile(adv, [1, 99])
         bins = np.linspace(lo, hi, 60)
         for j, a in enumerate(ALTERNATIVES):
             ax1.hist(np.clip(adv[:, j], lo, hi), bins=bins, histtype="step",
-                     label=ActionSet.NAMES[a])
+                     label=ActionSet.NAMES[a].replace("_", " "))
         ax1.set_yscale("log")
-        ax1.set_xlabel("single-deviation advantage over the plan [kB]")
-        ax1.set_ylabel("decisions (held-out)")
-        ax1.legend(fontsize="small")
+        ax1.set_xlabel("single-deviation advantage over the plan [kB]\n"
+                       "(1st-99th percentile; the tails in the end bins)")
+        ax1.set_ylabel("decisions (held-out, log scale)")
+        ax1.set_title("advantage of each alternative request")
+        PlotStyle.legend_beside(ax1)
         rows = result["margins"]
         xs = np.arange(len(rows))
         ax2.bar(xs, [r["realised_kb_per_decision"] for r in rows],
@@ -210,10 +213,10 @@ class DeviationHeadroom:
         ax2.set_xticks(xs, [f"{r['margin_kb']:g}" for r in rows])
         ax2.set_xlabel("margin [kB]")
         ax2.set_ylabel("realised advantage per decision [kB]")
-        ax2.legend(fontsize="small")
+        ax2.set_title("fitted rule (mean, 95% CI) against the oracle")
+        PlotStyle.legend_beside(ax2)
         fig.suptitle(f"MCOO headroom: {result['held_out_decisions']} decisions on "
                      f"{self.config.seeds} held-out factories")
-        fig.tight_layout()
         png = out / "headroom-mcoo.png"
         fig.savefig(png, dpi=120)
         plt.close(fig)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.evaluation.statistics import Statistics
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario_generator import ScenarioGenerator
 from offload_ros.model.seeding import Seeding
 from offload_ros.planning.flow_bound import FlowBound
@@ -123,24 +124,32 @@ class Experiment:
             w.writerows(raw)
         return summary, per_seed, self.plot(points, out / f"{self.kind_name}.png")
 
-    def plot(self, points: Sequence[ExperimentPoint], path: Path) -> Path:
+    def figure(self, points: Sequence[ExperimentPoint]) -> Any:
+        """:meth:`plot`'s curves as a matplotlib Figure (the caller closes it)."""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        fig, ax = plt.subplots(figsize=(7.6, 4.4), layout="constrained")
         for name in self.policies + [BOUND]:
             pts = [p for p in points if p.policy == name]
             style = {"color": "black", "linestyle": "--"} if name == BOUND else {"marker": "o"}
             ax.errorbar([p.x for p in pts], [p.stats.mean for p in pts],
                         yerr=[p.stats.half_width for p in pts], capsize=3, label=name, **style)
         ax.set_xlabel(self.kind.label)
+        if all(float(v).is_integer() for v in self.kind.values):
+            PlotStyle.integer_ticks(ax.xaxis)
         ax.set_ylabel("processed work [kB/h], mean ± 95% CI")
-        ax.set_title(f"{self.kind.figure} shape: {self.kind.label} "
+        ax.set_title(f"{self.kind.figure} shape: {self.kind.label}\n"
                      f"({self.config.seeds} held-out factories per point)")
-        ax.legend(fontsize="small")
+        PlotStyle.legend_beside(ax)
         ax.grid(alpha=0.3)
-        fig.tight_layout()
+        return fig
+
+    def plot(self, points: Sequence[ExperimentPoint], path: Path) -> Path:
+        import matplotlib.pyplot as plt
+
+        fig = self.figure(points)
         fig.savefig(path, dpi=120)
         plt.close(fig)
         return path

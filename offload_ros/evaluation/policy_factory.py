@@ -13,7 +13,6 @@ from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.planner_registry import PlannerRegistry
 
 TRAINED = ("mcoo", "dqn", "ac")
-LEARNED = TRAINED + ("amarl",)
 
 
 class PolicyFactory:
@@ -24,7 +23,7 @@ class PolicyFactory:
 
     @staticmethod
     def names() -> tuple[str, ...]:
-        return PlannerRegistry.names() + LEARNED
+        return PlannerRegistry.names() + TRAINED
 
     @classmethod
     def checkpoint_path(cls, name: str) -> Path:

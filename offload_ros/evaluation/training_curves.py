@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.model.plot_style import PlotStyle
 
 ALGOS = ("mcoo", "dqn", "ac")
 
@@ -55,17 +56,16 @@ class TrainingCurves:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        fig, ax = plt.subplots(figsize=(7.4, 4.2), layout="constrained")
         for algo, rows in curves.items():
             ax.plot([r["wall_s"] for r in rows], [r["val_vs_greedy"] for r in rows],
                     marker="o", markersize=3, label=algo)
         ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="greedy")
         ax.set_xlabel("training wall-clock [s] (2 CPU cores)")
-        ax.set_ylabel("validation processed work / greedy")
+        ax.set_ylabel("validation processed work / greedy's [ratio]")
         ax.set_title("Fig. 4 shape: training curves (held-back training factories)")
-        ax.legend(fontsize="small")
+        PlotStyle.legend_beside(ax)
         ax.grid(alpha=0.3)
-        fig.tight_layout()
         png = out / "training-curves.png"
         fig.savefig(png, dpi=120)
         plt.close(fig)

@@ -91,8 +91,11 @@ class Checkpoint:
         try:
             raw = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
-            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt or "
-                                f"truncated?): {type(err).__name__}: {err}") from err
+            # torch's own text runs over many lines and advises weights_only=False, which
+            # would run code from the file: name the kind of failure only
+            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt, "
+                                f"truncated, or not written by offload-ros train): "
+                                f"{type(err).__name__}") from err
         if not isinstance(raw, dict) or raw.get("format") != fmt:
             got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
             raise LearningError(f"{path}: format is {got!r}, expected {fmt!r}{hint}")

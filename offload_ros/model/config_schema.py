@@ -22,18 +22,24 @@ class ConfigSchema:
 
     def add_arguments(self, parser: argparse.ArgumentParser, *, prefix: str = "",
                       rename: dict[str, str] | None = None) -> None:
-        """Add ``--name`` per field (``--prefix-name`` with a prefix), typed by its default."""
+        """Add ``--name`` per field (``--prefix-name`` with a prefix), typed by its default.
+        A field with ``const`` metadata takes an optional value: ``--name`` alone means
+        ``const``, ``--name VALUE`` the value, no flag the default; ``metavar`` metadata
+        names the value in the help."""
         rename = rename or {}
         for f in self.fields():
             flag = "--" + prefix + rename.get(f.name, f.name).replace("_", "-")
             unit = f.metadata.get("unit")
+            const = f.metadata.get("const")
             help_ = f.metadata.get("help", "") + (f" [{unit}]" if unit else "") + \
+                (f" (alone: {const})" if const is not None else "") + \
                 f" (default: {f.default})"
+            optional = {} if const is None else {"nargs": "?", "const": const}
             parser.add_argument(flag, dest=prefix.replace("-", "_") + f.name,
                                 type=self.boolean if isinstance(f.default, bool)
                                 else type(f.default), default=f.default,
                                 help=help_.replace("%", "%%"),
-                                metavar=f.name.upper())
+                                metavar=f.metadata.get("metavar", f.name.upper()), **optional)
 
     @staticmethod
     def boolean(text: str) -> bool:

@@ -82,14 +82,19 @@ class GazeboWorld:
     def path(self, agv) -> list[tuple[float, float]]:
         """The points an AGV's cycle passes (with the corners of Manhattan legs)."""
         points = self.scenario.route_positions(agv)
-        if self.scenario.metric != "manhattan":
-            return points
         out = [points[0]]
         for a, b in zip(points, points[1:]):
-            if a[0] != b[0] and a[1] != b[1]:
-                out.append((b[0], a[1]))
-            out.append(b)
+            out += self.leg(self.scenario.metric, a, b)[1:]
         return out
+
+    @staticmethod
+    def leg(metric: str, a: tuple[float, float],
+            b: tuple[float, float]) -> list[tuple[float, float]]:
+        """The points of one leg from ``a`` to ``b``: under the Manhattan metric with its
+        corner (along x first, then y), else straight."""
+        if metric == "manhattan" and a[0] != b[0] and a[1] != b[1]:
+            return [a, (b[0], a[1]), b]
+        return [a, b]
 
     @staticmethod
     def _plane(side: float) -> str:

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from offload_ros.model.agv import Agv
-from offload_ros.model.aigc_settings import AigcSettings
+from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 
 METRICS = ("manhattan", "euclidean")
+#: the most simulator events a scenario may ask for (`Scenario.events`): about a minute of
+#: simulation on one core
+MAX_EVENTS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,34 @@ class Scenario:
                 out.append((f"agvs[{i}].plan_kb",
                             f"has {len(agv.plan_kb)} amounts but the route has "
                             f"{len(agv.route)} stops"))
+        if not out:
+            out += self._size_problems()
         return out
+
+    def events(self) -> float:
+        """An upper estimate of the simulator's events over the horizon: per AGV, a cycle
+        start and an arrival per stop for every cycle it can drive. Cycles are bounded by
+        driving time, and by the work its route's servers can take (an AGV hands over its
+        whole load every cycle), so a cycle of length 0 is bounded too."""
+        rate = {es.id: es.rate_kb_per_min / 60.0 for es in self.edge_servers}
+        capacity = {es.id: es.capacity_kb for es in self.edge_servers}
+        total = 0.0
+        for agv in self.agvs:
+            span = max(self.horizon_s - agv.start_time_s, 0.0)
+            cycle_s = sum(self.leg_times(agv))
+            stops = set(agv.route)
+            by_work = sum(capacity[e] + rate[e] * span for e in stops) / agv.load_kb
+            by_time = span / cycle_s if cycle_s > 0 else math.inf
+            total += (min(by_time, by_work) + 1) * (len(agv.route) + 1)
+        return total
+
+    def _size_problems(self) -> list[tuple[str, str]]:
+        """A simulation over MAX_EVENTS events would not end in reasonable time."""
+        events = self.events()
+        if events > MAX_EVENTS:
+            return [("horizon_s", f"{self.horizon_s:g} s gives about {events:.3g} simulator "
+                     f"events, over the limit of {MAX_EVENTS:,}; shorten horizon_s")]
+        return []
 
     # ------------------------------------------------------------------ geometry
     def distance(self, a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,21 @@ from typing import Any
 import yaml
 
 from offload_ros.model.agv import Agv
-from offload_ros.model.aigc_settings import AigcSettings
+from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 from offload_ros.model.scenario import Scenario
+
+
+class _NumberLoader(yaml.SafeLoader):
+    """YAML 1.1 (PyYAML) reads ``1e308`` and ``5e3`` as strings: it wants a dot in a float.
+    Scenario files are written by people, so an exponent without a dot is a number too."""
+
+
+_NumberLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)$"),
+    list("-+0123456789"))
 
 
 class ScenarioLoader:
@@ -33,7 +45,7 @@ class ScenarioLoader:
         self._lines: dict[str, int] = {}
         self._problems: list[tuple[str | None, int | None, str]] = []
         try:
-            loader = yaml.SafeLoader(text)
+            loader = _NumberLoader(text)
             try:
                 root = loader.get_single_node()
             finally:
@@ -45,7 +57,7 @@ class ScenarioLoader:
             raise ModelError(f"not valid YAML: {problem}", file=source, line=line) from err
         if root is None:
             raise ModelError("empty file: a scenario needs edge_servers and agvs", file=source)
-        self._constructor = yaml.SafeLoader("")
+        self._constructor = _NumberLoader("")
         top = self._mapping(root, "", Scenario, skip=("edge_servers", "agvs", "aigc"))
         ess = [self._mapping(n, f"edge_servers[{i}]", EdgeServer)
                for i, n in enumerate(self._sequence(top.pop("edge_servers", None), "edge_servers"))]

@@ -60,14 +60,22 @@ class AigcRunner:
                 if self.error:
                     out.append(self._result(task, agv, sub, REJECTED, self.error, now))
                     continue
+                from offload_ros.aigc.errors import AigcError
                 from offload_ros.aigc.generation_service import GenerationRequest
                 deadline = None
                 if task.deadline_s > 0:
-                    deadline = max(0.0, (task.deadline_s - sub) / self.scale
-                                   - (time.monotonic() - wall))
-                handle = self.service.submit(GenerationRequest(
-                    task.defect_class, task.images, task.steps, int(task.seed) % 2**31,
-                    deadline, task.task_id))
+                    deadline = (task.deadline_s - sub) / self.scale - (time.monotonic() - wall)
+                    if deadline <= 0:       # passed while the model was loading
+                        out.append(self._result(task, agv, sub, STATUS["expired"],
+                                                "deadline passed before it could start", now))
+                        continue
+                try:
+                    handle = self.service.submit(GenerationRequest(
+                        task.defect_class, task.images, task.steps, int(task.seed) % 2**31,
+                        deadline, task.task_id))
+                except AigcError as err:    # a bad task or a full queue: refused, not fatal
+                    out.append(self._result(task, agv, sub, REJECTED, str(err), now))
+                    continue
                 self.running.append((handle, task, agv, sub, wall))
             self.waiting = []
         still = []

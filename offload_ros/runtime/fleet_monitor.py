@@ -13,6 +13,7 @@ from typing import Any
 
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import DONE, WAITING
 from offload_ros.runtime.run_report import RunReport
@@ -138,14 +139,16 @@ class FleetMonitor:
         json_path.write_text(json.dumps(report, indent=2))
         return json_path
 
-    def plot(self, out: dict[str, Any], path: Path) -> Path:
+    def figure(self, out: dict[str, Any]) -> Any:
+        """The report's four panels (per edge server, per AGV, processing over time, AIGC
+        latencies) as a matplotlib Figure; the caller closes it."""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         import numpy as np
         h = self.scenario.horizon_s / 3600.0
         sim_es = out["simulator"]["edge_servers"]
-        fig, ax = plt.subplots(2, 2, figsize=(12, 8))
+        fig, ax = plt.subplots(2, 2, figsize=(13, 8), layout="constrained")
         es = list(self.es_ids)
         x = np.arange(len(es))
         ax[0, 0].bar(x - 0.2, [out["edge_servers"].get(e, {}).get("processed_kb", 0.0) / h
@@ -153,41 +156,51 @@ class FleetMonitor:
         ax[0, 0].bar(x + 0.2, [sim_es[e]["processed_kb"] / h for e in es], 0.4,
                      label="simulator")
         ax[0, 0].set_xticks(x, es)
-        ax[0, 0].set_ylabel("processed kB/h")
-        ax[0, 0].set_title(f"per edge server (live {out['processed_vs_simulator']:+.2%} vs "
-                           f"simulator)")
-        ax[0, 0].legend()
+        ax[0, 0].set_xlabel("edge server")
+        ax[0, 0].set_ylabel("processed work [kB/h]")
+        gap = round(out["processed_vs_simulator"], 4) + 0.0       # no "-0.00%"
+        ax[0, 0].set_title(f"per edge server (live {gap:+.2%} vs simulator)")
+        PlotStyle.legend_beside(ax[0, 0])
         agvs = list(self.agv_ids)
         xa = np.arange(len(agvs))
         ax[0, 1].bar(xa - 0.2, [out["agvs"].get(a, {}).get("delivered_kb", 0.0) / h
-                                for a in agvs], 0.4, label="delivered kB/h")
+                                for a in agvs], 0.4, label="delivered [kB/h]")
         ax[0, 1].set_xticks(xa, agvs)
-        ax[0, 1].set_ylabel("delivered kB/h")
+        ax[0, 1].set_xlabel("AGV")
+        ax[0, 1].set_ylabel("delivered work [kB/h]")
         tw = ax[0, 1].twinx()
         tw.bar(xa + 0.2, [out["agvs"].get(a, {}).get("wait_s", 0.0) for a in agvs], 0.4,
-               color="tab:red", label="wait s")
-        tw.set_ylabel("wait at doors (s)", color="tab:red")
+               color="tab:red", label="wait at doors [s]")
+        tw.set_ylabel("wait at doors [s]", color="tab:red")
+        # on the twin, drawn last, so no bar paints over it; a band above the bars holds it
         handles = ax[0, 1].get_legend_handles_labels()[0] + tw.get_legend_handles_labels()[0]
-        ax[0, 1].legend(handles, [h.get_label() for h in handles], loc="upper right",
-                        fontsize=8)
+        PlotStyle.legend_in_headroom(tw, [ax[0, 1], tw], handles)
         ax[0, 1].set_title("per AGV")
         for e in es:
             pts = sorted((t, p) for t, i, p in self.series if i == e)
-            if pts:
-                ax[1, 0].plot([t / 60 for t, _ in pts], [p for _, p in pts], label=e)
-        ax[1, 0].set_xlabel("sim minutes")
-        ax[1, 0].set_ylabel("processed kB (cumulative)")
-        ax[1, 0].legend(fontsize=8)
+            if pts:                       # one instant only: a marker, or nothing would show
+                ax[1, 0].plot([t / 60 for t, _ in pts], [p for _, p in pts], label=e,
+                              marker="o" if len({t for t, _ in pts}) < 2 else None)
+        ax[1, 0].set_xlabel("sim time [min]")
+        ax[1, 0].set_ylabel("processed work, cumulative [kB]")
+        if ax[1, 0].get_legend_handles_labels()[1]:
+            PlotStyle.legend_beside(ax[1, 0])
         ax[1, 0].set_title("processing over time")
         lat = [r.latency_s for r in self.aigc if r.status == 0]
         if lat:
             ax[1, 1].hist(lat, bins=20)
-            ax[1, 1].set_xlabel("AIGC task latency (sim s)")
+            ax[1, 1].set_xlabel("AIGC task latency [s of sim time]")
+            ax[1, 1].set_ylabel("AIGC tasks")
+            PlotStyle.integer_ticks(ax[1, 1].yaxis)
             ax[1, 1].set_title(f"AIGC: {len(lat)} of {len(self.aigc)} tasks done")
         else:
             ax[1, 1].text(0.5, 0.5, "no AIGC tasks finished", ha="center", va="center")
             ax[1, 1].set_axis_off()
-        fig.tight_layout()
+        return fig
+
+    def plot(self, out: dict[str, Any], path: Path) -> Path:
+        import matplotlib.pyplot as plt
+        fig = self.figure(out)
         fig.savefig(path, dpi=100)
         plt.close(fig)
         return path

@@ -5,7 +5,9 @@ server, an ``agv`` and a ``policy`` process per AGV, waits until all are ready, 
 time, records every topic to an MCAP rosbag2, shows a live table, and at the horizon
 collects the last states into a report (the simulator's result shape) with a plot, beside
 what the simulator gives for the same scenario and policy. Optionally it kills an edge
-server mid-run and restarts it from its journal.
+server mid-run and restarts it from its journal, and serves the running fleet to Foxglove
+(``--foxglove``: :class:`~offload_ros.transport.foxglove_view.FoxgloveView`, fed what the
+live table shows, its 3D scene also recorded into the bag).
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ class FleetDemoConfig:
         "help": "how long it stays down", "unit": "s of wall time"})
     ready_timeout_s: float = field(default=180.0, metadata={
         "help": "longest wait for every node to start", "unit": "s"})
+    foxglove: int = field(default=0, metadata={
+        "help": "serve the live fleet to Foxglove on this port (ws://127.0.0.1:PORT; its 3D "
+                "scene also goes into the bag); 0 = off", "const": 8765, "metavar": "PORT"})
 
 
 class FleetDemo:
@@ -75,6 +80,21 @@ class FleetDemo:
         horizon = min(base.horizon_s, config.minutes * 60.0)
         if horizon <= 0:
             raise TransportError(f"minutes: must be > 0, got {config.minutes!r}")
+        if not 0 <= config.foxglove <= 65535:
+            raise TransportError(f"foxglove: a port 1-65535 (0: off), got {config.foxglove}")
+        for name in ("time_scale", "ready_timeout_s"):
+            if not getattr(config, name) > 0:
+                raise TransportError(f"{name}: must be > 0, got {getattr(config, name)!r}")
+        for name in ("aigc_tasks_per_hour", "down_s", "kill_at_min"):
+            if not getattr(config, name) >= 0:
+                raise TransportError(f"{name}: must be >= 0, got {getattr(config, name)!r}")
+        servers = [e.id for e in base.edge_servers]
+        if config.kill_es and config.kill_es not in servers:
+            raise TransportError(f"kill_es: no edge server {config.kill_es!r} in "
+                                 f"{base.name} (it has {', '.join(servers)})")
+        if config.kill_es and config.kill_at_min * 60.0 >= horizon:
+            raise TransportError(f"kill_at_min: {config.kill_at_min:g} is not before the end "
+                                 f"of the run ({horizon / 60:g} sim minutes)")
         self.scenario = dataclasses.replace(base, horizon_s=horizon)
         PolicyFactory.make(config.policy, self.scenario)     # a bad name fails here, at once
         self.out = Path(config.out)
@@ -87,6 +107,8 @@ class FleetDemo:
         self.commands: dict[str, list[str]] = {}
         self.monitor = FleetMonitor(self.scenario, config.policy)
         self.bag: BagRecorder | None = None
+        self.view: Any = None      # a started FoxgloveView while --foxglove serves
+        self.view_url = ""
         self.killed = False
         self.kill_done = False
         self._state_event = threading.Event()
@@ -170,10 +192,10 @@ class FleetDemo:
         except BagError as err:
             self.log.warning("dropped a message on %s: %s", key, err)
             return
+        stamp = getattr(getattr(msg, "header", None), "stamp", None) or \
+            getattr(msg, "clock", None)
+        t_ns = int(MessageTypes.seconds(stamp) * 1e9) if stamp is not None else 0
         if self.bag is not None:
-            stamp = getattr(getattr(msg, "header", None), "stamp", None) or \
-                getattr(msg, "clock", None)
-            t_ns = int(MessageTypes.seconds(stamp) * 1e9) if stamp is not None else 0
             self.bag.write(topic, t_ns, data)
         if spec.typename.endswith("AgvStatus"):
             self.monitor.on_status(msg)
@@ -182,6 +204,12 @@ class FleetDemo:
             self._state_event.set()
         elif spec.typename.endswith("AigcResult"):
             self.monitor.on_aigc(msg)
+        view = self.view
+        if view is not None:
+            try:
+                view.on_message(topic, msg, t_ns, data)
+            except TransportError as err:
+                self.log.warning("Foxglove view: %s", err)
 
     # ------------------------------------------------------------------ table
     def table(self, now: float):
@@ -190,7 +218,8 @@ class FleetDemo:
         h = max(now, 1e-9) / 3600.0
         t1 = Table(title=f"{self.scenario.name} · {self.config.policy} · sim "
                          f"{now / 60:5.1f} / {self.scenario.horizon_s / 60:.0f} min "
-                         f"· {self.config.time_scale:g}x")
+                         f"· {self.config.time_scale:g}x"
+                         + (f" · Foxglove {self.view_url}" if self.view_url else ""))
         for col in ("AGV", "cycle", "state", "next", "remaining kB", "delivered kB",
                     "wait s", "fallbacks"):
             t1.add_column(col, justify="right" if col not in ("AGV", "state") else "left")
@@ -250,10 +279,17 @@ class FleetDemo:
                     f"\n--- {n} exited ({self.children[n].returncode}):\n{self._tail(n)}"
                     for n in dead)) from err
             ready_s = time.monotonic() - started
+            if cfg.foxglove:
+                self._start_view()
             clock.clock.start()
             report = self._loop(clock)
             report["startup_s"] = ready_s
+            if self.view is not None:
+                report["foxglove"] = {"url": self.view_url,
+                                      "scenes_published": self.view.published,
+                                      "scenes_recorded": self.view.recorded}
         finally:
+            self._stop_view()
             self._stop_nodes()
             sub.undeclare()
             clock.bus.close()
@@ -262,6 +298,22 @@ class FleetDemo:
         report["runtime"] = self.timings()
         (self.out / "report.json").write_text(json.dumps(report, indent=2))
         return report
+
+    def _start_view(self) -> None:
+        """Serve the fleet to Foxglove (the fleet is up; sim time has not started)."""
+        from offload_ros.transport.foxglove_view import FoxgloveView, FoxgloveViewConfig
+        view = FoxgloveView(self.scenario, FoxgloveViewConfig(port=self.config.foxglove),
+                            time_scale=self.config.time_scale, types=self.types,
+                            record=self.bag.write if self.bag is not None else None)
+        view.start()
+        self.view_url = view.url
+        self.view = view
+        self.log.info("serving Foxglove on %s", self.view_url)
+
+    def _stop_view(self) -> None:
+        view, self.view = self.view, None
+        if view is not None:
+            view.stop()
 
     def timings(self, warmup_s: float = 600.0) -> dict[str, Any]:
         """Percentiles of the AGVs' decision and offload round trips (wall ms) and of how
@@ -324,6 +376,9 @@ class FleetDemo:
                 if live is not None and time.monotonic() - last > 0.25:
                     live.update(self.table(min(now, horizon)))
                     last = time.monotonic()
+                if self.view is not None:
+                    self.view.update(min(now, horizon), self.monitor.status,
+                                     self.monitor.states, self.monitor.aigc)
                 if now >= horizon and not self.monitor.unsettled():
                     break
                 if now >= horizon + 120 * cfg.time_scale:

@@ -58,10 +58,33 @@ def test_bad_scenario_is_one_line_on_stderr_and_exit_2(tmp_path):
     (["simulate", "no_such_file.yaml"], "no such scenario file"),
     (["experiment", "agv-count", "--seeds", "1"], "--seeds must be >= 2"),
     (["simulate"], "the following arguments are required"),
+    (["scenario", "check", "no_such_factory"], "no such scenario file or shipped scenario"),
 ])
 def test_usage_errors_exit_2(args, words):
     out = run(*args)
     assert out.returncode == 2 and words in out.stderr
+
+
+def test_ctrl_c_exits_130_in_one_line_without_a_traceback():
+    # a real SIGINT, delivered while the command is running (from inside it, so no timing)
+    code = ("import os, signal, sys\n"
+            "from offload_ros.sim.simulator import Simulator\n"
+            "def run(*args, **kwargs):\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    signal.pause()\n"
+            "Simulator.run = run\n"
+            "from offload_ros.cli import main\n"
+            "sys.exit(main(['simulate', 'factory_5agv']))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 130
+    assert out.stderr == "offload-ros: interrupted\n"
+
+
+def test_scenario_check_takes_shipped_names():
+    out = run("scenario", "check", "factory_5agv", "congested_10agv")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count(": ok") == 2 and "10 AGVs" in out.stdout
 
 
 def test_compare_writes_table_csv_and_png(tmp_path):
@@ -238,6 +261,10 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
     (["node", "edge", "--id", "es9"], "edge server 'es9' is not in scenario"),
     (["node", "policy", "--agv", "agv1", "--policy", "nope"], "unknown policy 'nope'"),
     (["demo", "--policy", "nope"], "unknown policy 'nope'"),
+    (["demo", "--kill-es", "es9"], "kill_es: no edge server 'es9' in factory_5agv"),
+    (["demo", "--minutes", "-1"], "minutes: must be > 0"),
+    (["demo", "--time-scale", "0"], "time_scale: must be > 0"),
+    (["demo", "--foxglove", "70000"], "foxglove: a port"),
     (["bag", "info", "no_such_bag"], "not a rosbag2 folder"),
     (["node", "agv", "--id", "agv1", "--mode", "nav2"], "Nav2 mode needs the ROS 2 shell"),
     (["node", "agv", "--id", "agv1", "--zenoh-mode", "mesh"], "mode: must be one of"),

@@ -96,10 +96,10 @@ def test_stop_cancels_what_waits(tiny_model):
 def test_a_failing_request_does_not_stop_the_others(tiny_model, monkeypatch):
     real = tiny_model.denoise
 
-    def flaky(noise, labels, steps, guidance=1.0):
+    def flaky(noise, labels, steps, guidance=1.0, on_step=None):
         if (labels == tiny_model.label("stain")).any():
             raise RuntimeError("simulated device fault")
-        return real(noise, labels, steps, guidance)
+        return real(noise, labels, steps, guidance, on_step=on_step)
 
     monkeypatch.setattr(tiny_model, "denoise", flaky)
     with GenerationService(tiny_model, GenerationServiceConfig(max_batch=8, max_wait_s=0.5)) \
@@ -113,6 +113,29 @@ def test_a_failing_request_does_not_stop_the_others(tiny_model, monkeypatch):
     assert np.array_equal(results[2].images, real(tiny_model.noise(2, 0),
                                                   torch_long([tiny_model.label("crack")]), 3))
     assert after.status == "done"
+
+
+def test_progress_counts_image_steps_up_to_the_whole_request(tiny_model, monkeypatch):
+    real = tiny_model.denoise
+    handles, seen = [], []
+
+    def watched(noise, labels, steps, guidance=1.0, on_step=None):
+        def step():
+            on_step()
+            if handles:
+                seen.append(handles[0].progress())
+        return real(noise, labels, steps, guidance, on_step=step)
+
+    monkeypatch.setattr(tiny_model, "denoise", watched)
+    with GenerationService(tiny_model, GenerationServiceConfig(max_batch=2, max_wait_s=0.5)) \
+            as svc:
+        handles.append(svc.submit(GenerationRequest("crack", 3, 4)))   # batches of 2 and 1
+        assert handles[0].result(WAIT).status == "done"
+    assert seen and all(total == 12 for _, total in seen)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and len(set(done)) == len(done) and done[-1] == 12
+    assert set(done) <= {2, 4, 6, 8, 9, 10, 11, 12}
+    assert handles[0].progress() == (12, 12)
 
 
 def torch_long(values):

@@ -73,3 +73,21 @@ def test_unknown_field_and_type_are_named():
 def test_stamp_roundtrip():
     stamp = TYPES.make("builtin_interfaces/msg/Time", **MessageTypes.stamp(12.345678901))
     assert MessageTypes.seconds(stamp) == pytest.approx(12.345678901, abs=1e-9)
+
+
+def test_the_scene_type_roundtrips_through_cdr():
+    # the demo's /fleet/scene (visualization_msgs/msg/MarkerArray, in the typestore already)
+    msg = TYPES.make("visualization_msgs/msg/MarkerArray", markers=[
+        {"ns": "es/es1", "id": 0, "type": 1, "pose": {"position": {"x": 1.0, "y": 2.0}},
+         "scale": {"x": 1.5, "y": 1.5, "z": 1.5}, "color": {"r": 0.9, "a": 1.0}},
+        {"ns": "route/agv1", "id": 0, "type": 4, "points": [{"x": 0.0}, {"x": 3.0}],
+         "text": "agv1"}])
+    back = TYPES.decode("visualization_msgs/msg/MarkerArray",
+                        TYPES.encode("visualization_msgs/msg/MarkerArray", msg))
+    assert [(m.ns, m.type, m.text) for m in back.markers] == \
+        [("es/es1", 1, ""), ("route/agv1", 4, "agv1")]
+    assert back.markers[0].pose.position.y == 2.0 and back.markers[0].scale.z == 1.5
+    assert back.markers[0].color.r == pytest.approx(0.9)        # float32
+    assert [p.x for p in back.markers[1].points] == [0.0, 3.0]
+    with pytest.raises(BagError, match="no field"):      # a misspelt field is an error
+        TYPES.make("visualization_msgs/msg/Marker", colour={"r": 1.0})

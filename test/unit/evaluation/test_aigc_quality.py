@@ -31,6 +31,10 @@ def test_quality_counts_and_judge(model, tmp_path):
     assert res["judge_real_accuracy"] > 0.5          # the judge itself sees the classes
     table, grid = AigcQuality.write_quality(res, tmp_path, CLASSES)
     assert table.read_text().count("\n") == 1 + 5 + 2 and grid.is_file()
+    from PIL import Image
+    side = res["samples"].shape[1] * 4 + 2                 # scaled image and its padding
+    with Image.open(grid) as img:                          # a row per class, as labelled,
+        assert img.height == len(CLASSES) * side + 2       # also with 4 (< 8) per class
 
 
 def test_fewshot_pairs_trials_and_zero_generated_changes_nothing(model, tmp_path):

@@ -30,6 +30,34 @@ def test_comparison_rows_table_csv_and_png(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("scenarios", [["factory_5agv"], ["factory_5agv", "congested_10agv"]])
+def test_the_comparison_legend_hides_no_bar(scenarios):
+    """The report: compare's legend (bottom right) covered the last policy's bar (ac)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from offload_ros.evaluation.comparison import ComparisonRow
+    policies = ["greedy", "balanced", "cooperative", "mcoo", "dqn", "ac"]
+    heights = [20_400, 20_400, 20_400, 20_400, 18_800, 10_000]   # compare factory_5agv's
+    rows = [ComparisonRow(s, p, kb * (1 + 0.1 * k), 0, 0, 0, 0, 0, 22_800 * (1 + 0.1 * k))
+            for k, s in enumerate(scenarios) for p, kb in zip(policies, heights)]
+    fig = Comparison.figure(rows)
+    try:
+        fig.canvas.draw()
+        (ax,) = fig.axes
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["flow bound"] + policies
+        box = legend.get_window_extent()
+        bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+        assert len(bars) == len(policies) * len(scenarios)
+        assert not [b.get_label() for b in bars if box.overlaps(b.get_window_extent())]
+        assert not box.overlaps(ax.get_window_extent())      # beside the axes: hides nothing
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+        assert ax.get_xlabel() and "[kB/h]" in ax.get_ylabel() and ax.get_title()
+    finally:
+        plt.close(fig)
+
+
 def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
     exp = Experiment("agv-count", ExperimentConfig(seeds=3, policies="greedy,balanced"))
     calls = []
@@ -46,6 +74,17 @@ def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
     summary, per_seed, png = exp.write(points, raw, tmp_path)
     assert len(list(csv.DictReader(summary.open()))) == 15
     assert png.exists() and per_seed.exists()
+    import matplotlib.pyplot as plt
+    fig = exp.figure(points)
+    try:
+        fig.canvas.draw()
+        (ax,) = fig.axes
+        assert all(float(t).is_integer() for t in ax.get_xticks())     # AGVs: whole numbers
+        legend = ax.get_legend()
+        assert len(legend.get_texts()) == 3                            # 2 policies + bound
+        assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+    finally:
+        plt.close(fig)
 
 
 def test_bad_experiment_requests():

@@ -72,6 +72,7 @@ def test_yaml_roundtrip_of_every_shipped_scenario():
     ("position: [100, 0]", "position: [100]", 6, "edge_servers[0].position", "two numbers"),
     ("metric: euclidean", "metric: chebyshev", 3, "metric", "must be one of manhattan, euclidean"),
     ("route: [es2]", "route: es2", 11, "agvs[1].route", "must be a list"),
+    ("horizon_s: 600", "horizon_s: 1e26", 2, "horizon_s", "over the limit of 20,000,000"),
     ("  - {id: agv2, start: [0, 0], route: [es2], load_kb: 50}",
      "  - {id: agv2, start: [0, 0], route: [es2]}", 11, "agvs[1].load_kb", "missing (required)"),
 ])
@@ -83,6 +84,28 @@ def test_each_validation_error_names_file_line_and_field(old, new, line, field, 
     assert err.line == line
     assert words in err.message
     assert str(err).startswith(f"bad.yaml:{line}: {field}: ")
+
+
+def test_exponents_without_a_dot_are_numbers():
+    # YAML 1.1 (PyYAML) would read these as strings
+    sc = ScenarioLoader().loads(GOOD.replace("load_kb: 300", "load_kb: 3e2")
+                                .replace("load_kb: 50", "load_kb: 1e308"))
+    assert sc.agvs[0].load_kb == 300.0 and sc.agvs[1].load_kb == 1e308
+    assert "must be a number, not '3e2x'" in error_of(GOOD.replace("load_kb: 300",
+                                                                   "load_kb: 3e2x")).message
+
+
+def test_the_event_estimate_bounds_a_real_run():
+    from offload_ros.evaluation.policy_factory import PolicyFactory
+    from offload_ros.sim.simulator import Simulator
+    sc = ScenarioLoader().loads(GOOD)
+    res = Simulator(sc).run(PolicyFactory.make("greedy", sc))
+    stops = sum(a.cycles * (len(agv.route) + 1) for a, agv in zip(res.agvs.values(), sc.agvs))
+    assert 0 < stops <= sc.events()
+    # a cycle of length 0 is bounded by the work the servers take, not by driving
+    still = ScenarioLoader().loads(GOOD.replace("start: [0, 0]", "start: [100, 100]"))
+    res = Simulator(still).run(PolicyFactory.make("greedy", still))
+    assert res.agvs["agv2"].cycles * 2 <= still.events() < 1e5
 
 
 def test_not_yaml_gives_the_line():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -48,6 +49,86 @@ def test_the_report_of_a_fleet_that_reproduces_the_simulator(tmp_path):
     path = monitor.write(report, tmp_path / "run" / "report.json")
     assert json.loads(path.read_text())["plot"] == str(tmp_path / "run" / "report.png")
     assert (tmp_path / "run" / "report.png").stat().st_size > 10_000
+
+
+def _reported_monitor(aigc_latencies=()):
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    fleet = LocalFleet(sc, "balanced")
+    fleet.run()
+    monitor = FleetMonitor(sc, "balanced")
+    for agv in fleet.order:
+        monitor.on_status(agv.status(sc.horizon_s))
+    for t in (0.0, sc.horizon_s / 2, sc.horizon_s):
+        for es in fleet.servers.values():
+            monitor.on_state(es.state_at(t))
+    for k, latency in enumerate(aigc_latencies):
+        monitor.on_aigc(SimpleNamespace(status=0, latency_s=latency, task_id=k))
+    monitor.on_aigc(SimpleNamespace(status=1, latency_s=0.0, task_id=-1))      # one failed
+    return monitor, monitor.report()
+
+
+def _panels(fig):
+    """The visible axes grouped by position (an axes with its twins), in drawing order."""
+    groups = {}
+    for ax in fig.axes:
+        if ax.axison:
+            groups.setdefault(tuple(ax.get_position().bounds), []).append(ax)
+    return list(groups.values())
+
+
+def test_every_report_panel_is_labelled_and_its_legend_hides_nothing():
+    """The report: the per-AGV panel's legend was under its twin's bars (no legend to see),
+    and the AIGC histogram counted tasks in fractions."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    monitor, report = _reported_monitor([12.0, 14.5, 15.0, 31.0, 40.0])
+    fig = monitor.figure(report)
+    try:
+        fig.canvas.draw()
+        panels = _panels(fig)
+        assert len(panels) == 4
+        for group in panels:
+            main, *twins = group
+            assert main.get_xlabel() and main.get_ylabel() and main.get_title(), main
+            assert all(t.get_ylabel() for t in twins)
+            labels = [lab for ax in group for lab in ax.get_legend_handles_labels()[1]]
+            legends = [ax.get_legend() for ax in group if ax.get_legend() is not None]
+            if len(labels) < 2:
+                continue
+            assert len(legends) == 1, main.get_title()
+            (legend,) = legends
+            assert [t.get_text() for t in legend.get_texts()] == labels
+            # drawn by the last of its axes (a twin drawn later would paint over it) ...
+            assert legend.axes is group[-1]
+            # ... and clear of every bar and of every point of every line
+            box = legend.get_window_extent()
+            for ax in group:
+                for bar in (p for p in ax.patches if isinstance(p, Rectangle)):
+                    assert not box.overlaps(bar.get_window_extent()), main.get_title()
+                for line in ax.get_lines():
+                    pts = line.get_transform().transform(line.get_xydata())
+                    assert not box.count_contains(pts), main.get_title()
+        hist = next(g[0] for g in panels if "latency" in g[0].get_xlabel())
+        assert "5 of 6" in hist.get_title()
+        assert all(float(t).is_integer() for t in hist.get_yticks())
+        for tick in hist.get_yticklabels():
+            if tick.get_text():
+                assert float(tick.get_text().replace("\u2212", "-")).is_integer()
+    finally:
+        plt.close(fig)
+
+
+def test_a_report_without_aigc_results_says_so():
+    import matplotlib.pyplot as plt
+    monitor, report = _reported_monitor()
+    fig = monitor.figure(report)
+    try:
+        assert len(_panels(fig)) == 3
+        assert any(t.get_text() == "no AIGC tasks finished" for ax in fig.axes
+                   for t in ax.texts)
+    finally:
+        plt.close(fig)
 
 
 def test_a_status_before_the_horizon_is_not_an_end():

@@ -1,0 +1,46 @@
+"""The base of every command group: the top-level commands a group owns, and what their
+handlers share (scenario lookup, console, progress bars, the shipped diffusion model)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+
+
+class Command:
+    """A command group, after ros2cli's command extensions: ``commands`` names the top-level
+    commands it owns, ``<command>_parser(sub)`` adds each one's parser (flags built from the
+    components' dataclasses) and binds its handler; a handler takes the parsed arguments and
+    returns the exit code."""
+
+    commands: tuple[str, ...] = ()
+
+    def add_parser(self, sub, command: str) -> None:
+        getattr(self, f"{command.replace('-', '_')}_parser")(sub)
+
+    @staticmethod
+    def load(name: str) -> Scenario:
+        return Scenario.load(PackagePaths.find_scenario(name))
+
+    @staticmethod
+    def scenario_path(name: str) -> Path:
+        return PackagePaths.find_scenario(name)
+
+    @staticmethod
+    def console():
+        from rich.console import Console
+        return Console()
+
+    @staticmethod
+    def bar(total: int, desc: str, unit: str):
+        """A progress bar on stderr (off when stderr is not a terminal)."""
+        from tqdm import tqdm
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None)
+
+    @staticmethod
+    def aigc_model(folder: Path | None):
+        from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
+        return DefectDiffusionModel.load(folder or PackagePaths.share() / "models" / "aigc")

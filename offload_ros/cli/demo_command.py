@@ -1,0 +1,168 @@
+"""``demo`` and ``node``: the live fleet as processes over Zenoh."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from offload_ros.cli.command import Command
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.config_schema import ConfigSchema
+from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.agv_controller import AgvControllerConfig
+from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
+from offload_ros.runtime.sim_clock import SimClockConfig
+from offload_ros.transport.errors import TransportError
+from offload_ros.transport.fleet_demo import FleetDemoConfig
+from offload_ros.transport.zenoh_config import ZenohConfig
+
+
+class DemoCommand(Command):
+    """Runs the fleet, or one of its nodes, over Zenoh."""
+
+    commands = ("demo", "node")
+
+    def demo_parser(self, sub) -> None:
+        d = sub.add_parser("demo", help="the whole fleet as processes over Zenoh: live table, "
+                           "MCAP bag, report and plot",
+                           description="Starts an edge-server process per ES and an AGV and a "
+                           "policy process per AGV over Zenoh (this process is the router "
+                           "and the clock), records every topic to an MCAP rosbag2, shows a "
+                           "live table, and ends with out/demo/report.json and report.png, "
+                           "beside the simulator's numbers for the same scenario and policy.")
+        d.add_argument("--scenario", default="factory_5agv",
+                       help="scenario YAML or shipped name (default: factory_5agv)")
+        ConfigSchema(FleetDemoConfig).add_arguments(d)
+        d.add_argument("--json", action="store_true", help="print the report as JSON")
+        d.set_defaults(run=self.demo)
+
+    def node_parser(self, sub) -> None:
+        n = sub.add_parser("node", help="run one node of the live fleet over Zenoh")
+        nsub = n.add_subparsers(dest="node_kind", required=True, metavar="KIND")
+        kinds = {
+            "agv": ("an AGV (kinematic)", AgvControllerConfig),
+            "edge": ("an edge server", EdgeServerNodeConfig),
+            "policy": ("a policy node answering /<agv>/decide", None),
+            "clock": ("the router and /clock", SimClockConfig),
+            "router": ("a Zenoh router only (the demo runs one)", None),
+        }
+        for kind, (helptext, cls) in kinds.items():
+            k = nsub.add_parser(kind, help=helptext)
+            k.add_argument("--scenario", default="factory_5agv")
+            k.add_argument("--horizon-s", type=float, help="override the scenario's horizon")
+            if kind not in ("clock", "router"):
+                k.add_argument("--time-scale", type=float, default=60.0,
+                               help="sim seconds per wall second (default: 60)")
+            if kind in ("agv", "edge"):
+                k.add_argument("--id", required=True, help="the AGV's or server's id")
+            if kind == "agv":
+                k.add_argument("--no-policy", action="store_true",
+                               help="no policy node: use the Algorithm 1 plan")
+                k.add_argument("--metrics", default="",
+                               help="write decision/offload round trips and lag (JSON) here "
+                               "at exit")
+            if kind == "policy":
+                k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
+                k.add_argument("--policy", default="mcoo",
+                               help=f"one of {', '.join(PolicyFactory.names())}")
+            if kind == "clock":
+                k.add_argument("--expect", default="",
+                               help="comma-separated node names to wait for before starting")
+            if cls is not None:
+                ConfigSchema(cls).add_arguments(k)
+            ConfigSchema(ZenohConfig).add_arguments(k, prefix="zenoh-")
+            k.set_defaults(run=self.node)
+
+    def demo(self, args: argparse.Namespace) -> int:
+        import logging
+
+        from offload_ros.transport.fleet_demo import FleetDemo
+        logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
+        self.load(args.scenario)
+        path = self.scenario_path(args.scenario)
+        config = ConfigSchema(FleetDemoConfig).from_namespace(args)
+        if args.json:
+            config = dataclasses.replace(config, live=False)
+        try:
+            demo = FleetDemo(path, config)        # checks every flag before any process starts
+        except TransportError as err:
+            print(f"offload-ros: error: {err}", file=sys.stderr)
+            return 2
+        try:
+            report = demo.run()
+        except TransportError as err:
+            print(f"offload-ros: demo failed: {err}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            con = self.console()
+            sim = report["simulator"]
+            con.print(f"processed {report['processed_kb']:,.1f} kB live vs "
+                      f"{sim['processed_kb']:,.1f} kB in the simulator "
+                      f"({report['processed_vs_simulator']:+.2%}); waits "
+                      f"{report['wait_s']:,.0f} s vs {sim['wait_s']:,.0f} s")
+            live = report["live"]
+            con.print(f"fallbacks {live['fallbacks']}, retries {live['retries']}, duplicate "
+                      f"requests {live['duplicates']}, restarts {live['restarts']}; "
+                      + ("work conserved across all processes" if not live["problems"]
+                         else "NOT CONSERVED: " + "; ".join(live["problems"])))
+            ai = report["aigc"]
+            if ai["tasks"]:
+                con.print(f"AIGC: {ai['done']} of {ai['tasks']} tasks done, mean latency "
+                          f"{ai['mean_latency_s'] or 0:.1f} s, p95 {ai['p95_latency_s'] or 0:.1f} s "
+                          f"(sim time)")
+            con.print(f"wrote {config.out}/report.json, {report['plot']}"
+                      + (f", bag {report['bag']} ({report['bag_messages']} messages)"
+                         if report["bag"] else ""))
+        return 0 if not report["live"]["problems"] else 1
+
+    def node(self, args: argparse.Namespace) -> int:
+        sc = self.load(args.scenario)
+        if args.horizon_s is not None:
+            sc = dataclasses.replace(sc, horizon_s=args.horizon_s)
+        try:
+            zenoh = ConfigSchema(ZenohConfig).from_namespace(args, prefix="zenoh-")
+        except TransportError as err:       # a bad setting: a usage error
+            print(f"offload-ros: error: {err}", file=sys.stderr)
+            return 2
+        try:
+            return self._node(args, sc, zenoh)
+        except TransportError as err:
+            print(f"offload-ros: {err}", file=sys.stderr)
+            return 1
+
+    def _node(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
+        from offload_ros.transport.node_process import NodeProcess
+        kind = args.node_kind
+        if kind == "agv":
+            from offload_ros.transport.agv_process import AgvProcess
+            NodeProcess.configure_logging(args.id)
+            proc = AgvProcess(args.id, sc, zenoh, args.time_scale,
+                              ConfigSchema(AgvControllerConfig).from_namespace(args),
+                              use_policy=not args.no_policy, metrics=args.metrics)
+        elif kind == "edge":
+            from offload_ros.transport.edge_process import EdgeProcess
+            NodeProcess.configure_logging(args.id)
+            proc = EdgeProcess(args.id, sc, zenoh, args.time_scale,
+                               ConfigSchema(EdgeServerNodeConfig).from_namespace(args))
+        elif kind == "policy":
+            from offload_ros.transport.policy_process import PolicyProcess
+            agvs = tuple(a for a in args.agv.split(",") if a)
+            name = agvs[0] + "_policy" if len(agvs) == 1 else "policy"
+            NodeProcess.configure_logging(name)
+            proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs)
+        elif kind == "router":
+            from offload_ros.transport.router_process import RouterProcess
+            NodeProcess.configure_logging("router")
+            proc = RouterProcess(sc, dataclasses.replace(zenoh, mode="router"))
+        else:
+            from offload_ros.transport.clock_process import ClockProcess
+            NodeProcess.configure_logging("sim_clock")
+            if zenoh.mode == "client":
+                zenoh = dataclasses.replace(zenoh, mode="router")
+            proc = ClockProcess(sc, zenoh, ConfigSchema(SimClockConfig).from_namespace(args),
+                                tuple(a for a in args.expect.split(",") if a))
+        return proc.run()

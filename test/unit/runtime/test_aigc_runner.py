@@ -1,0 +1,54 @@
+"""The edge server's AIGC runner answers every task, and a task it cannot run (its deadline
+passed while the model loaded, or the service refuses it) is answered, never fatal."""
+
+from __future__ import annotations
+
+import time
+
+from offload_ros.aigc.errors import AigcError
+from offload_ros.bag.message_types import MessageTypes
+from offload_ros.runtime.aigc_runner import REJECTED, STATUS, AigcRunner
+
+TYPES = MessageTypes.default()
+
+
+class FakeService:
+    """Takes every request but those of class ``refuse``, as ``GenerationService.submit``."""
+
+    def __init__(self) -> None:
+        self.requests = []
+
+    def submit(self, req):
+        if req.class_name == "refuse":
+            raise AigcError("queue full (1 requests); request t3 refused")
+        if req.deadline_s is not None and not req.deadline_s > 0:
+            raise AigcError(f"deadline_s: must be > 0 or None, got {req.deadline_s!r}")
+        self.requests.append(req)
+        return FakeHandle()
+
+
+class FakeHandle:
+    def done(self):
+        return False
+
+
+def task(task_id, deadline_s, defect_class="crack"):
+    return TYPES.make("OffloadTask", task_id=task_id, defect_class=defect_class, images=2,
+                      steps=5, seed=7, deadline_s=deadline_s)
+
+
+def test_a_passed_deadline_expires_and_a_refused_task_is_rejected_the_rest_run():
+    runner = AigcRunner("es1", time_scale=60.0)
+    runner.service = FakeService()
+    now = time.monotonic()              # when each task came in (wall clock)
+    runner.waiting = [(task("t1", 1000.0), "agv1", 10.0, now),   # 16.5 wall s left
+                      (task("t2", 30.0), "agv1", 10.0, now - 60),  # waited a minute: passed
+                      (task("t3", 0.0, "refuse"), "agv2", 10.0, now),
+                      (task("t4", 0.0), "agv2", 10.0, now)]      # no deadline
+    out = runner.poll(20.0)
+    assert [(r.task_id, r.status) for r in out] == [("t2", STATUS["expired"]),
+                                                   ("t3", REJECTED)]
+    assert "queue full" in out[1].reason and out[1].es_id == "es1"
+    assert [r.request_id for r in runner.service.requests] == ["t1", "t4"]
+    assert runner.service.requests[1].deadline_s is None
+    assert runner.pending() == 2 and runner.waiting == []
