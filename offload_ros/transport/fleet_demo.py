@@ -296,6 +296,8 @@ class FleetDemo:
             if self.bag is not None:
                 self.bag.close()
         report["runtime"] = self.timings()
+        if self.bag is not None:        # what the closed bag holds, as `bag info` counts it
+            report["bag_messages"] = sum(self.bag.counts.values())
         (self.out / "report.json").write_text(json.dumps(report, indent=2))
         return report
 
@@ -390,6 +392,8 @@ class FleetDemo:
         finally:
             if live is not None:
                 live.stop()
+                if not console.is_terminal:     # piped: end the last table's line
+                    console.print()
         return self._report()
 
     def _fresh_states(self, timeout_s: float = 10.0) -> None:

@@ -99,6 +99,7 @@ def test_live_fleet_matches_the_simulator_and_drops_garbage(tmp_path):
                           timeout=120)
     assert info.returncode == 0, info.stderr
     topics = json.loads(info.stdout)["topics"]
+    assert json.loads(info.stdout)["messages"] == report["bag_messages"]   # report = bag
     assert topics["/es1/state"]["type"] == "offload_interfaces/msg/EdgeServerState"
     assert topics["/offload/transitions"]["messages"] == report["decisions"]
     exp = subprocess.run([sys.executable, "-m", "offload_ros.cli", "bag", "export",
