@@ -42,6 +42,7 @@ setup(
         "eclipse-zenoh>=1.0",      # the live fleet's middleware (transport/)
         "rosbags>=0.10",           # CDR messages and MCAP rosbag2 files without ROS (bag/)
         "foxglove-sdk>=0.30.3",    # offload-ros demo --foxglove (imported only then)
+        "cryptography>=42",        # the fleet's certificates (transport/fleet_security.py)
         "setuptools",
     ],
     extras_require={

@@ -1,6 +1,7 @@
 """ros2 launch offload_ros agv.launch.py agv_id:=agv1 [mode:=nav2|kinematic]
 [scenario:=factory_5agv|PATH] [policy:=mcoo] [use_sim_time:=false] [nav2_namespace:=]
-[nav2_navigator:=bt_navigator] [nav2_localizer:=]
+[nav2_navigator:=bt_navigator] [nav2_localizer:=] [journal:=] [respawn:=true]
+[respawn_delay:=2.0] [respawn_max_retries:=3]
 
 One AGV on a robot: its agv node and its own policy node (decentralised execution: local
 observation only), in the namespace of the AGV's id. Nav2 mode follows the route as
@@ -14,6 +15,10 @@ Time: real time by default (use_sim_time:=false): the robots' shared ROS clock, 
 schedule starts when its policy and edge servers answer, and the run goes on until stopped.
 With use_sim_time:=true the nodes follow /clock (a sim_clock node elsewhere) and stop at the
 scenario's horizon.
+
+A node that dies is restarted (respawn); with journal:=PATH the AGV resumes from its journal
+(cycle, stop, kB on board, offers in doubt), and while its policy node is down it decides on
+its plan. A journal holds one run: give a new run a new file.
 """
 
 from pathlib import Path
@@ -34,7 +39,8 @@ NAV2 = ("nav2_namespace", "nav2_navigator", "nav2_localizer")
 def _robot(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "agv_id", "mode", "scenario", "policy", "use_sim_time", *NAV2)}
+        "agv_id", "mode", "scenario", "policy", "use_sim_time", "journal", "respawn",
+        "respawn_delay", "respawn_max_retries", *NAV2)}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)
     agv = arg["agv_id"]
@@ -42,14 +48,17 @@ def _robot(context):
     with open(share / "config" / "offload_ros.yaml") as f:
         params = yaml.safe_load(f)["agv"]["ros__parameters"]
     common = {"scenario": str(path), "use_sim_time": arg["use_sim_time"].lower() == "true"}
+    respawn = {"respawn": arg["respawn"].lower() == "true",
+               "respawn_delay": float(arg["respawn_delay"]),
+               "respawn_max_retries": int(arg["respawn_max_retries"])}
     return [
         Node(package="offload_ros", executable="policy_node", name="policy", namespace=agv,
              parameters=[{**common, "agvs": [agv], "policy": arg["policy"]}],
-             output="screen"),
+             output="screen", **respawn),
         Node(package="offload_ros", executable="agv_node", name="agv", namespace=agv,
              parameters=[params, {**common, "agv_id": agv, "mode": arg["mode"],
-                                  **{k: arg[k] for k in NAV2}}],
-             output="screen"),
+                                  "journal": arg["journal"], **{k: arg[k] for k in NAV2}}],
+             output="screen", **respawn),
     ]
 
 
@@ -68,5 +77,13 @@ def generate_launch_description():
                               description="lifecycle node to wait for ('' = none)"),
         DeclareLaunchArgument("nav2_localizer", default_value="",
                               description="'' / robot_localization, amcl, or a lifecycle node"),
+        DeclareLaunchArgument("journal", default_value="",
+                              description="the AGV's SQLite journal ('' = none)"),
+        DeclareLaunchArgument("respawn", default_value="true",
+                              description="restart a node process that dies"),
+        DeclareLaunchArgument("respawn_delay", default_value="2.0",
+                              description="seconds before a restart"),
+        DeclareLaunchArgument("respawn_max_retries", default_value="3",
+                              description="restarts per node (negative: no limit)"),
         OpaqueFunction(function=_robot),
     ])

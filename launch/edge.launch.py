@@ -1,7 +1,9 @@
 """ros2 launch offload_ros edge.launch.py es_id:=es1 [scenario:=factory_5agv|PATH]
 [journal:=/var/lib/offload_ros/es1.db] [aigc:=true] [use_sim_time:=false] [time_scale:=1.0]
+[respawn:=true] [respawn_delay:=2.0] [respawn_max_retries:=3]
 
-One edge box: its edge_server node with its journal (a restart resumes the backlog). Time as
+One edge box: its edge_server node with its journal (a restart, respawn's or yours, resumes
+the backlog and answers). Time as
 in agv.launch.py: real time by default (until stopped), or /clock with use_sim_time:=true
 (time_scale then converts the AIGC deadlines).
 """
@@ -22,7 +24,8 @@ from offload_ros.model.scenario import Scenario
 def _box(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale")}
+        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale", "respawn",
+        "respawn_delay", "respawn_max_retries")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)
     es = arg["es_id"]
@@ -31,6 +34,9 @@ def _box(context):
         params = yaml.safe_load(f)["edge_server"]["ros__parameters"]
     return [Node(package="offload_ros", executable="edge_server_node", name="edge_server",
                  namespace=es, output="screen",
+                 respawn=arg["respawn"].lower() == "true",
+                 respawn_delay=float(arg["respawn_delay"]),
+                 respawn_max_retries=int(arg["respawn_max_retries"]),
                  parameters=[params, {"scenario": str(path), "es_id": es,
                                       "journal": arg["journal"],
                                       "aigc": arg["aigc"].lower() == "true",
@@ -50,5 +56,11 @@ def generate_launch_description():
                               description="follow /clock (true) or real time (false)"),
         DeclareLaunchArgument("time_scale", default_value="1.0",
                               description="sim seconds per wall second (with use_sim_time)"),
+        DeclareLaunchArgument("respawn", default_value="true",
+                              description="restart a node process that dies"),
+        DeclareLaunchArgument("respawn_delay", default_value="2.0",
+                              description="seconds before a restart"),
+        DeclareLaunchArgument("respawn_max_retries", default_value="3",
+                              description="restarts per node (negative: no limit)"),
         OpaqueFunction(function=_box),
     ])

@@ -1,6 +1,7 @@
 """ros2 launch offload_ros sim.launch.py [scenario:=factory_5agv|PATH] [policy:=mcoo]
 [time_scale:=60.0] [horizon_s:=0] [report:=out/sim/report.json] [record:=false]
-[bag:=out/sim/bag] [aigc:=true]
+[bag:=out/sim/bag] [aigc:=true] [journal_dir:=out/sim/journal] [respawn:=true]
+[respawn_delay:=2.0] [respawn_max_retries:=3]
 
 A whole fleet from a scenario (a shipped name or a file), on sim time: an edge_server node
 per edge server (namespace = its id), an agv and a policy node per AGV (kinematic mode), and
@@ -9,6 +10,11 @@ and after the horizon writes the report (``offload-ros demo --json``'s shape, it
 it) and exits: the launch then shuts down by itself. Parameters come from
 config/offload_ros.yaml. With record:=true, `ros2 bag record` writes every offload_ros topic
 to an MCAP bag that `offload-ros bag info|export` reads.
+
+A node process that dies is restarted (respawn, after respawn_delay, at most
+respawn_max_retries times; not the sim_clock node, whose exit ends the run): edge servers and
+AGVs resume from their journals in journal_dir (emptied at launch; '' = none, a restarted
+node starts over), and an AGV decides on its plan while its policy node is down.
 """
 
 import shutil
@@ -39,7 +45,8 @@ def _params(share: Path, node: str) -> dict:
 def _fleet(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "scenario", "policy", "time_scale", "horizon_s", "aigc", "record", "bag", "report")}
+        "scenario", "policy", "time_scale", "horizon_s", "aigc", "record", "bag", "report",
+        "journal_dir", "respawn", "respawn_delay", "respawn_max_retries")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
@@ -51,6 +58,16 @@ def _fleet(context):
         if not (Path(bag) / "metadata.yaml").exists():
             raise RuntimeError(f"bag: {bag} exists and is not a bag; choose another folder")
         shutil.rmtree(bag)                     # the previous run's bag
+    journals = Path(arg["journal_dir"]).resolve() if arg["journal_dir"] else None
+    if journals is not None:
+        shutil.rmtree(journals, ignore_errors=True)       # the previous run's journals
+        journals.mkdir(parents=True)
+
+    def journal(node: str) -> str:
+        return str(journals / f"{node}.db") if journals is not None else ""
+    respawn = {"respawn": arg["respawn"].lower() == "true",
+               "respawn_delay": float(arg["respawn_delay"]),
+               "respawn_max_retries": int(arg["respawn_max_retries"])}
     common = {"scenario": str(path), "horizon_s": horizon, "use_sim_time": True}
     clock = Node(package="offload_ros", executable="sim_clock_node", name="sim_clock",
                  output="screen",
@@ -63,18 +80,20 @@ def _fleet(context):
         EmitEvent(event=Shutdown(reason="the run is over"))]))]
     for es in scenario.edge_servers:
         actions.append(Node(package="offload_ros", executable="edge_server_node",
-                            name="edge_server", namespace=es.id, output="screen",
+                            name="edge_server", namespace=es.id, output="screen", **respawn,
                             parameters=[{**_params(share, "edge_server"), **common,
-                                         "es_id": es.id, "time_scale": scale, "aigc": aigc}]))
+                                         "es_id": es.id, "time_scale": scale, "aigc": aigc,
+                                         "journal": journal(es.id)}]))
     for agv in scenario.agvs:
         actions.append(Node(package="offload_ros", executable="policy_node", name="policy",
-                            namespace=agv.id, output="screen",
+                            namespace=agv.id, output="screen", **respawn,
                             parameters=[{**common, "agvs": [agv.id],
                                          "policy": arg["policy"]}]))
         actions.append(Node(package="offload_ros", executable="agv_node", name="agv",
-                            namespace=agv.id, output="screen",
+                            namespace=agv.id, output="screen", **respawn,
                             parameters=[{**_params(share, "agv"), **common,
-                                         "agv_id": agv.id, "mode": "kinematic"}]))
+                                         "agv_id": agv.id, "mode": "kinematic",
+                                         "journal": journal(agv.id)}]))
     if record:
         actions.append(ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o", bag,
                                            "--regex", TOPICS, "--node-name", RECORDER],
@@ -100,5 +119,14 @@ def generate_launch_description():
         DeclareLaunchArgument("record", default_value="false",
                               description="record every topic to an MCAP bag"),
         DeclareLaunchArgument("bag", default_value="out/sim/bag", description="bag folder"),
+        DeclareLaunchArgument("journal_dir", default_value="out/sim/journal",
+                              description="edge server and AGV journals (emptied at launch; "
+                                          "'' = none)"),
+        DeclareLaunchArgument("respawn", default_value="true",
+                              description="restart a node process that dies"),
+        DeclareLaunchArgument("respawn_delay", default_value="2.0",
+                              description="seconds before a restart"),
+        DeclareLaunchArgument("respawn_max_retries", default_value="3",
+                              description="restarts per node (negative: no limit)"),
         OpaqueFunction(function=_fleet),
     ])

@@ -8,22 +8,13 @@ on stderr and exits with code 2; a failure while running exits with 1; Ctrl-C ex
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from offload_ros import __version__
 from offload_ros.aigc.errors import AigcError
 from offload_ros.bag.errors import BagError
-from offload_ros.cli.aigc_command import AigcCommand
-from offload_ros.cli.bag_command import BagCommand
-from offload_ros.cli.bench_command import BenchCommand
-from offload_ros.cli.command import Command
-from offload_ros.cli.config_command import ConfigCommand
-from offload_ros.cli.demo_command import DemoCommand
-from offload_ros.cli.experiment_command import ExperimentCommand
-from offload_ros.cli.scenario_command import ScenarioCommand
-from offload_ros.cli.simulate_command import SimulateCommand
-from offload_ros.cli.train_command import TrainCommand
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.learning.errors import LearningError
 from offload_ros.model.errors import ModelError
@@ -31,11 +22,19 @@ from offload_ros.planning.errors import PlanningError
 from offload_ros.runtime.errors import NodeError
 from offload_ros.sim.errors import SimError
 
+if TYPE_CHECKING:
+    from offload_ros.cli.command import Command
+
 USAGE_ERRORS = (ModelError, PlanningError, EvaluationError, LearningError, AigcError,
                 NodeError, BagError)
-GROUPS: tuple[type[Command], ...] = (SimulateCommand, ExperimentCommand, ScenarioCommand,
-                                     BenchCommand, TrainCommand, AigcCommand, DemoCommand,
-                                     BagCommand, ConfigCommand)
+#: the command groups as ``module.Class`` under ``offload_ros.cli``, imported when built
+GROUPS = ("simulate_command.SimulateCommand", "experiment_command.ExperimentCommand",
+          "scenario_command.ScenarioCommand", "bench_command.BenchCommand",
+          "train_command.TrainCommand", "aigc_command.AigcCommand",
+          "demo_command.DemoCommand", "bag_command.BagCommand", "config_command.ConfigCommand")
+#: commands parsed by their own group alone: a fleet node (``offload-ros node``) starts
+#: without importing what the other groups need (torch, scipy, matplotlib)
+LEAN = {"node": "demo_command.DemoCommand"}
 #: the order of the commands in ``offload-ros --help``
 ORDER = ("simulate", "compare", "experiment", "headroom", "scenario", "plan", "bound", "bench",
          "train", "aigc", "demo", "node", "bag", "config")
@@ -44,29 +43,42 @@ ORDER = ("simulate", "compare", "experiment", "headroom", "scenario", "plan", "b
 class Cli:
     """Builds the parser from the command groups and runs one command."""
 
-    def __init__(self) -> None:
-        self.groups = [group() for group in GROUPS]
+    def __init__(self, only: str | None = None) -> None:
+        """``only``: one of ``LEAN``, parsed without the other command groups."""
+        if only is not None:
+            group = self.group(LEAN[only])
+            self.groups: list[Command] = [group]
+            self.owner = {only: group}
+            self.trainer = None
+            self.parser = self._parser((only,))
+            return
+        self.groups = [self.group(g) for g in GROUPS]
         self.owner = {name: g for g in self.groups for name in g.commands}
         if sorted(self.owner) != sorted(ORDER) or \
                 sum(len(g.commands) for g in self.groups) != len(ORDER):
             raise RuntimeError(f"command groups own {sorted(self.owner)}, the help lists "
                                f"{sorted(ORDER)}")
-        self.trainer: TrainCommand = self.owner["train"]
-        self.parser = self._parser()
+        self.trainer = self.owner["train"]
+        self.parser = self._parser(ORDER)
 
-    def _parser(self) -> argparse.ArgumentParser:
+    @staticmethod
+    def group(spec: str) -> Command:
+        module, _, name = spec.partition(".")
+        return getattr(importlib.import_module(f"offload_ros.cli.{module}"), name)()
+
+    def _parser(self, names: Sequence[str]) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="offload-ros",
             description="Learned task offloading for factory AGV fleets and edge servers.")
         p.add_argument("--version", action="version", version=f"offload-ros {__version__}")
         sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-        for name in ORDER:
+        for name in names:
             self.owner[name].add_parser(sub, name)
         return p
 
     def parse(self, argv: Sequence[str]) -> argparse.Namespace:
         """``train --algo amarl|concat|idqn`` has a parser of its own (its flags differ)."""
-        if self.trainer.is_aigc(argv):
+        if self.trainer is not None and self.trainer.is_aigc(argv):
             return self.trainer.parse_aigc(argv[1:])
         return self.parser.parse_args(argv)
 
@@ -88,4 +100,5 @@ class Cli:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return Cli().main(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return Cli(argv[0] if argv[:1] and argv[0] in LEAN else None).main(argv)

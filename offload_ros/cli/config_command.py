@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from offload_ros.aigc.generation_service_config import GenerationServiceConfig
 from offload_ros.cli.command import Command
@@ -37,8 +38,42 @@ class ConfigCommand(Command):
         csub = cfg.add_subparsers(dest="config_command", required=True, metavar="WHAT")
         rp = csub.add_parser("ros-params", help="ros__parameters YAML from the dataclasses")
         rp.set_defaults(run=self.ros_params)
+        ce = csub.add_parser("certs", help="a fleet's certificates and the router's access "
+                             "control (mutual TLS; demo --auth makes them itself)",
+                             description="Writes a certificate authority, a certificate and "
+                             "key per node of the scenario (router, sim_clock, each edge "
+                             "server, each AGV and its policy node) and access_control.json "
+                             "for the router. Nodes use them with --zenoh-tls-dir DIR.")
+        ce.add_argument("scenario", help="scenario file or shipped name")
+        ce.add_argument("--out", type=Path, default=Path("out/certs"),
+                        help="folder for the files (default: out/certs)")
+        ce.add_argument("--hosts", default="localhost,127.0.0.1",
+                        help="comma-separated names and addresses of the router's host "
+                        "(default: localhost,127.0.0.1)")
+        ce.add_argument("--prefix", default="offload",
+                        help="the fleet's key prefix (--zenoh-prefix; default: offload)")
+        ce.add_argument("--days", type=int, default=365, help="validity (default: 365)")
+        ce.set_defaults(run=self.certs)
 
     def ros_params(self, args: argparse.Namespace) -> int:
         import yaml
         sys.stdout.write(yaml.safe_dump(ConfigSchema.ros_parameters(ROS_NODES), sort_keys=False))
+        return 0
+
+    def certs(self, args: argparse.Namespace) -> int:
+        from offload_ros.transport.errors import TransportError
+        from offload_ros.transport.fleet_security import FleetSecurity
+        hosts = tuple(h.strip() for h in args.hosts.split(",") if h.strip())
+        try:
+            security = FleetSecurity.for_demo(self.load(args.scenario), args.prefix, hosts)
+            security.days = args.days
+            if args.days < 1:
+                raise TransportError(f"--days: must be >= 1, got {args.days}")
+            folder = security.write(args.out)
+        except TransportError as err:
+            print(f"offload-ros: error: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote {folder}: ca.pem, a certificate and key for each of "
+              f"{', '.join(security.names())}, and access_control.json; keep the .key files "
+              "on their own hosts")
         return 0

@@ -55,14 +55,19 @@ class DemoCommand(Command):
             if kind not in ("clock", "router"):
                 k.add_argument("--time-scale", type=float, default=60.0,
                                help="sim seconds per wall second (default: 60)")
-            if kind in ("agv", "edge"):
+            if kind == "edge":
                 k.add_argument("--id", required=True, help="the AGV's or server's id")
+            if kind == "agv":
+                k.add_argument("--id", required=True,
+                               help="the AGV's id; comma-separated ids run several AGV nodes "
+                               "in this process, a thread each (then --metrics and --journal "
+                               "name each file with {id})")
             if kind == "agv":
                 k.add_argument("--no-policy", action="store_true",
                                help="no policy node: use the Algorithm 1 plan")
                 k.add_argument("--metrics", default="",
                                help="write decision/offload round trips and lag (JSON) here "
-                               "at exit")
+                               "at exit ({id}: the AGV's id)")
             if kind == "policy":
                 k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
                 k.add_argument("--policy", default="mcoo",
@@ -109,6 +114,7 @@ class DemoCommand(Command):
                       f"requests {live['duplicates']}, restarts {live['restarts']}; "
                       + ("work conserved across all processes" if not live["problems"]
                          else "NOT CONSERVED: " + "; ".join(live["problems"])))
+            con.print(f"authentication: {report.get('authentication', 'off')}")
             ai = report["aigc"]
             if ai["tasks"]:
                 con.print(f"AIGC: {ai['done']} of {ai['tasks']} tasks done, mean latency "
@@ -134,15 +140,40 @@ class DemoCommand(Command):
             print(f"offload-ros: {err}", file=sys.stderr)
             return 1
 
+    def _agvs(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
+        """``--id agv1`` or ``--id agv1,agv2,...``: one AGV node, or several in this process
+        (composition), each with its own files where ``{id}`` names them."""
+        from offload_ros.transport.agv_process import AgvProcess
+        from offload_ros.transport.node_group import NodeGroup
+        from offload_ros.transport.node_process import NodeProcess
+        ids = [a for a in args.id.split(",") if a]
+        config = ConfigSchema(AgvControllerConfig).from_namespace(args)
+        if not ids or len(set(ids)) != len(ids):
+            print(f"offload-ros: error: --id: distinct comma-separated ids, got {args.id!r}",
+                  file=sys.stderr)
+            return 2
+        paths = {"metrics": args.metrics, "journal": getattr(config, "journal", "")}
+        for flag, path in paths.items():
+            if len(ids) > 1 and path and "{id}" not in path:
+                print(f"offload-ros: error: --{flag}: several AGVs need one file each: put "
+                      f"{{id}} in the path, got {path!r}", file=sys.stderr)
+                return 2
+        NodeProcess.configure_logging(ids[0] if len(ids) == 1 else "%(name)s")
+        nodes = []
+        for agv in ids:
+            own = config
+            if paths["journal"]:
+                own = dataclasses.replace(config, journal=paths["journal"].replace("{id}", agv))
+            nodes.append(AgvProcess(agv, sc, zenoh, args.time_scale, own,
+                                    use_policy=not args.no_policy,
+                                    metrics=args.metrics.replace("{id}", agv)))
+        return NodeGroup(nodes).run()
+
     def _node(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
         from offload_ros.transport.node_process import NodeProcess
         kind = args.node_kind
         if kind == "agv":
-            from offload_ros.transport.agv_process import AgvProcess
-            NodeProcess.configure_logging(args.id)
-            proc = AgvProcess(args.id, sc, zenoh, args.time_scale,
-                              ConfigSchema(AgvControllerConfig).from_namespace(args),
-                              use_policy=not args.no_policy, metrics=args.metrics)
+            return self._agvs(args, sc, zenoh)
         elif kind == "edge":
             from offload_ros.transport.edge_process import EdgeProcess
             NodeProcess.configure_logging(args.id)
@@ -151,7 +182,7 @@ class DemoCommand(Command):
         elif kind == "policy":
             from offload_ros.transport.policy_process import PolicyProcess
             agvs = tuple(a for a in args.agv.split(",") if a)
-            name = agvs[0] + "_policy" if len(agvs) == 1 else "policy"
+            name = agvs[0] + "_policy" if agvs else "policy"
             NodeProcess.configure_logging(name)
             proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs)
         elif kind == "router":

@@ -17,7 +17,8 @@ TRAINED = ("mcoo", "dqn", "ac")
 
 class PolicyFactory:
     """``PolicyFactory.make("balanced", scenario)``; learned names take ``NAME[:CHECKPOINT]``.
-    Checkpoints are read once per process (torch is imported only then)."""
+    Checkpoints are read once per process, without torch (``CheckpointReader``: a policy
+    runs its actor on NumPy)."""
 
     _loaded: dict[tuple[str, float], object] = {}
 
@@ -55,10 +56,9 @@ class PolicyFactory:
 
     @classmethod
     def _learned(cls, name: str, algo: str, scenario: Scenario) -> object:
-        from offload_ros.learning.checkpoint import Checkpoint
+        from offload_ros.learning.checkpoint_reader import CheckpointReader
         from offload_ros.learning.learned_policy import LearnedPolicy
-        ck, layers = cls.cached(name, algo, Checkpoint.load,
-                                lambda ck, path: ck.network(ck.decider, path).numpy_layers())
+        ck, layers = cls.cached(name, algo, CheckpointReader.load, lambda ck, path: ck.layers)
         return LearnedPolicy(scenario, ck, algo, layers)
 
     @classmethod

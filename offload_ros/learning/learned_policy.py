@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from offload_ros.learning.checkpoint import Checkpoint
-from offload_ros.learning.mlp_network import MlpNetwork
+from offload_ros.learning.checkpoint_reader import CheckpointReader
 from offload_ros.model.scenario import Scenario
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation import Observation
 from offload_ros.sim.observation_features import ObservationFeatures
 
+if TYPE_CHECKING:
+    from offload_ros.learning.checkpoint import Checkpoint
+
 
 class LearnedPolicy:
     """Greedy in the network's output (the most probable action, or the highest Q). Runs the
-    forward pass in NumPy: a decision costs tens of microseconds, no torch call."""
+    forward pass in NumPy: a decision costs tens of microseconds, no torch call (given its
+    ``layers``, e.g. from ``CheckpointReader``, it needs no torch at all)."""
 
-    def __init__(self, scenario: Scenario, checkpoint: Checkpoint | None, name: str | None = None,
+    def __init__(self, scenario: Scenario, checkpoint: Checkpoint | CheckpointReader | None,
+                 name: str | None = None,
                  layers: list[tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.name = name or checkpoint.algo
         self.checkpoint = checkpoint
@@ -26,7 +32,7 @@ class LearnedPolicy:
         self.counts = [0] * ActionSet.size()
 
     def action(self, obs: Observation) -> int:
-        out = MlpNetwork.numpy_forward(self.layers, self.features(obs))
+        out = CheckpointReader.forward(self.layers, self.features(obs))
         a = int(np.argmax(out))
         self.counts[a] += 1
         return a

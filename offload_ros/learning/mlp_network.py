@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from offload_ros.learning.checkpoint_reader import CheckpointReader
+
 
 class MlpNetwork(nn.Module):
     """``inputs → hidden → hidden → outputs`` (actor logits, a value, or Q values)."""
@@ -37,8 +39,4 @@ class MlpNetwork(nn.Module):
 
     @staticmethod
     def numpy_forward(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.ndarray:
-        for k, (w, b) in enumerate(layers):
-            x = x @ w.T + b
-            if k < len(layers) - 1:
-                x = np.tanh(x)
-        return x
+        return CheckpointReader.forward(layers, x)

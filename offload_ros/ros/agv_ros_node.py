@@ -10,6 +10,7 @@ announces itself with a status (the sim_clock node starts sim time when every no
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -28,7 +29,8 @@ class AgvRosNode(RosShell):
         self.cfg = self.config(AgvControllerConfig)
         self.agv_id = self.get_parameter("agv_id").value
         self.use_policy = bool(self.get_parameter("use_policy").value)
-        AgvController(self.scenario, self.agv_id, self.cfg)      # a bad id fails here
+        # a bad id fails here (the journal is opened once, by the controller that drives)
+        AgvController(self.scenario, self.agv_id, dataclasses.replace(self.cfg, journal=""))
         self.controller: AgvController | None = None
         spec = self.scenario.agvs[self.scenario.agv_index(self.agv_id)]
         self.decide_client = self.create_client(self.bridge.ros_type("Decide"),
@@ -123,8 +125,13 @@ class AgvRosNode(RosShell):
         if not self.services_ready():
             return
         origin = 0.0 if self.sim_time else self.now_s()
-        self.controller = AgvController(self.scenario, self.agv_id, self.cfg,
-                                        time_origin_s=origin, horizon_s=self.horizon)
+        self.controller = c = AgvController(self.scenario, self.agv_id, self.cfg,
+                                            time_origin_s=origin, horizon_s=self.horizon)
+        if c.resumed:       # respawned: it goes on from its journal, not from the start
+            self.get_logger().info(
+                f"{self.agv_id} resumed from {self.cfg.journal}: cycle {c.returns}, stop "
+                f"{c.stop}, {c.remaining:.1f} kB on board, {len(c.in_doubt)} offers in doubt")
+            origin = max(origin, self.now_s()) if self.started() else origin
         self.publish(f"/{self.agv_id}/status", "AgvStatus", self.controller.status(origin))
         self.get_logger().info(f"{self.agv_id} ready ({self.cfg.mode}"
                                + (", sim time" if self.sim_time else ", real time") + ")")
@@ -158,6 +165,8 @@ class AgvRosNode(RosShell):
     def close(self) -> None:
         if self.driver is not None:
             self.driver.stop()
+        if self.controller is not None:
+            self.controller.close()
 
 
 def main() -> int:

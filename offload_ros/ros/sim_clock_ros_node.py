@@ -41,6 +41,8 @@ class SimClockRosNode(RosShell):
                            self._locked(self.monitor.on_state))
             self.subscribe(f"/{e.id}/aigc/results", "AigcResult",
                            self._locked(self.monitor.on_aigc))
+            self.subscribe(f"/{e.id}/pheromones", "Pheromone",
+                           self._locked(self.monitor.on_pheromone))
         self.pub = self.create_publisher(Clock, "/clock", MessageBridge.qos("/clock"))
         self.create_timer(self.cfg.clock_period_s, self.tick, callback_group=self.group)
         self.get_logger().info(f"waiting for {len(self.monitor.missing())} nodes")

@@ -29,6 +29,7 @@ from offload_ros.aigc.defect_image_generator import CLASSES
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
+from offload_ros.runtime.agv_journal import AgvJournal
 from offload_ros.runtime.edge_server_node import ADMITTED, QUEUED, REJECTED, UNKNOWN, \
     EdgeServerNode
 from offload_ros.runtime.errors import NodeError
@@ -77,6 +78,9 @@ class AgvControllerConfig:
         "help": "Nav2 mode: '' or robot_localization (no wait), amcl (wait for it; initial "
                 "pose at the AGV's start), or another lifecycle node to wait for"})
     map_frame: str = field(default="map", metadata={"help": "Nav2 mode: frame of the goals"})
+    journal: str = field(default="", metadata={
+        "help": "SQLite journal of the AGV's state (cycle, stop, kB on board, offers in "
+                "doubt); a restarted AGV resumes from it ('' = none: a restart starts over)"})
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -151,6 +155,58 @@ class AgvController:
         self.aigc_rng = Seeding.rng(self.config.seed, "aigc-tasks", agv_id)
         self.aigc_next = self._next_task_time(start)
         self.aigc_queue: list[dict[str, Any]] = []
+        self.outbox: dict[str, Any] | None = None   # the offer being sent (write-ahead)
+        self.resumed = False
+        self.journal = AgvJournal(self.config.journal) if self.config.journal else None
+        if self.journal is not None:
+            state = self.journal.load()
+            if state is not None:
+                self._restore(state)
+
+    # ------------------------------------------------------------------ journal
+    _SCALARS = ("run_id", "stop", "remaining", "started", "returns", "wait_start",
+                "wait_total", "waits", "delivered", "loaded", "ndec", "depart", "state", "seq",
+                "aigc_next")
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a restarted AGV needs to go on (JSON)."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in self._SCALARS}
+        out.update(agv_id=self.agv_id, short=self.short, counts=self.counts, next=self.next,
+                   door=self.door, in_doubt=self.in_doubt, outbox=self.outbox,
+                   aigc_queue=self.aigc_queue, aigc_rng=self.aigc_rng.bit_generator.state)
+        return out
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        if state.get("agv_id") != self.agv_id:
+            raise NodeError(f"journal {self.config.journal}: it is {state.get('agv_id')!r}'s, "
+                            f"not {self.agv_id!r}'s")
+        try:
+            for k in self._SCALARS:
+                setattr(self, k, state[k])
+            self.short = [tuple(x) for x in state["short"]]
+            self.counts.update(state["counts"])
+            self.next = tuple(state["next"]) if state["next"] is not None else None
+            self.door = tuple(state["door"]) if state["door"] is not None else None
+            self.in_doubt = {rid: tuple(v) for rid, v in state["in_doubt"].items()}
+            self.outbox = state["outbox"]
+            self.aigc_queue = state["aigc_queue"]
+            self.aigc_rng.bit_generator.state = state["aigc_rng"]
+        except (KeyError, TypeError, ValueError) as err:
+            raise NodeError(f"journal {self.config.journal}: not an AGV journal "
+                            f"({err!r})") from err
+        if self.outbox is not None and self.outbox["fields"]["last_stop"]:
+            self.pending = (self.outbox["rid"], self._request(self.outbox["fields"]))
+        self.resumed = True
+
+    def save(self) -> None:
+        if self.journal is not None:
+            self.journal.save(self.snapshot())
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.save()
+            self.journal.close()
+            self.journal = None
 
     # ------------------------------------------------------------------ inputs
     def on_es_state(self, state: Any) -> None:
@@ -203,6 +259,7 @@ class AgvController:
             self.state = DONE
             did = True
         if did:
+            self.save()
             ports.publish(f"/{self.agv_id}/status", "AgvStatus", self.status(now))
         return did
 
@@ -212,11 +269,13 @@ class AgvController:
         if kind == CYCLE_START:
             self._cycle_start(t)
         elif kind == RELEASE:
-            return self._release(t, ports)
+            if not self._release(t, ports):
+                return False
         elif self.stop < len(self.route) - 1:
             self._stop(t, ports)
-        else:
-            return self._last_stop(t, ports)
+        elif not self._last_stop(t, ports):
+            return False
+        self.save()
         return True
 
     def _schedule(self, t: float, leg: int, kind: int) -> None:
@@ -256,16 +315,29 @@ class AgvController:
         es_id = self.sim.es_ids[i]
         obs = self.observation(t)
         plan, rem = obs.plan_kb, obs.remaining_kb
-        answer = ports.decide(self._decide_request(obs))
-        if answer is not None and answer.ok and not math.isnan(answer.amount_kb):
-            a, action, policy, fallback = answer.amount_kb, answer.action, answer.policy, False
+        box = self.outbox
+        if box is not None and box["fields"]["stop"] == k and not box["fields"]["last_stop"]:
+            # resumed from the journal while this offer was out: the same id and amount again
+            rid, req = box["rid"], self._request(box["fields"])
+            a, action, policy, fallback = req.amount_kb, box["action"], box["policy"], \
+                box["fallback"]
         else:
-            a, action, policy, fallback = plan, ActionSet.DEFAULT, "plan", True
-            self.counts["fallbacks"] += 1
-        a = 0.0 if a < 0.0 else (rem if a > rem else a)
-        rid = self._request_id()
-        req = self._offload_request(rid, t, a, last=False)
+            answer = ports.decide(self._decide_request(obs))
+            if answer is not None and answer.ok and not math.isnan(answer.amount_kb):
+                a, action, policy, fallback = (answer.amount_kb, answer.action, answer.policy,
+                                               False)
+            else:
+                a, action, policy, fallback = plan, ActionSet.DEFAULT, "plan", True
+                self.counts["fallbacks"] += 1
+            a = 0.0 if a < 0.0 else (rem if a > rem else a)
+            rid = self._request_id()
+            fields = self._offload_fields(rid, t, a, last=False)
+            req = self._request(fields)
+            self.outbox = {"rid": rid, "fields": fields, "action": int(action),
+                           "policy": policy, "fallback": fallback}
+            self.save()                # write-ahead: a restart sends this very offer again
         resp = self._offer(es_id, req, ports)
+        self.outbox = None
         self.ndec += 1
         if resp is None:  # no answer at all: set the amount aside until the server tells
             self.in_doubt[rid] = (es_id, a, t)
@@ -296,7 +368,10 @@ class AgvController:
         es_id = self.sim.es_ids[i]
         if self.pending is None:
             rid = self._request_id()
-            self.pending = (rid, self._offload_request(rid, t, self.remaining, last=True))
+            fields = self._offload_fields(rid, t, self.remaining, last=True)
+            self.pending = (rid, self._request(fields))
+            self.outbox = {"rid": rid, "fields": fields}
+            self.save()                # write-ahead: a restart sends this very offer again
         rid, req = self.pending
         resp = self._offer(es_id, req, ports)
         if resp is None:
@@ -308,6 +383,7 @@ class AgvController:
             self.state = IN_DOUBT
             return False
         self.pending = None
+        self.outbox = None
         # what this offer carried (an amount in doubt that came back meanwhile stays on board)
         rem = req.amount_kb
         if resp.status == ADMITTED:
@@ -376,11 +452,14 @@ class AgvController:
         self.seq += 1
         return f"{self.agv_id}:{self.run_id}:{self.seq}"
 
-    def _offload_request(self, rid: str, t: float, amount: float, last: bool) -> Any:
-        return self.types.make(
-            "Offload_Request", request_id=rid, agv_id=self.agv_id, stamp_s=t,
-            cycle=max(0, self.started - 1), stop=self.stop, last_stop=last, amount_kb=amount,
-            tasks=self._take_tasks(t))
+    def _offload_fields(self, rid: str, t: float, amount: float, last: bool) -> dict:
+        """An offer's fields (JSON, for the journal)."""
+        return {"request_id": rid, "agv_id": self.agv_id, "stamp_s": t,
+                "cycle": max(0, self.started - 1), "stop": self.stop, "last_stop": last,
+                "amount_kb": amount, "tasks": self._take_tasks(t)}
+
+    def _request(self, fields: dict[str, Any]) -> Any:
+        return self.types.make("Offload_Request", **fields)
 
     def _offer(self, es_id: str, req: Any, ports: AgvPorts) -> Any | None:
         for attempt in range(self.config.offload_attempts):

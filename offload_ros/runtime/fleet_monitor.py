@@ -55,6 +55,7 @@ class FleetMonitor:
         self.states: dict[str, Any] = {}
         self.series: list[tuple[float, str, float]] = []     # (t, es, processed)
         self.aigc: list[Any] = []
+        self.pheromones: dict[str, dict[tuple, float]] = {e: {} for e in self.es_ids}
         self._marked: dict[str, int] = {}
         self._generation: dict[str, int] = {}
 
@@ -73,6 +74,22 @@ class FleetMonitor:
 
     def on_aigc(self, msg: Any) -> None:
         self.aigc.append(msg)
+
+    def on_pheromone(self, msg: Any) -> None:
+        """A pheromone the graph carried (a copy sent again after a restart counts once)."""
+        if msg.es_id in self.pheromones:
+            key = (msg.agv_id, MessageTypes.seconds(msg.header.stamp), msg.need_kb)
+            self.pheromones[msg.es_id][key] = msg.expires_s
+
+    def pheromones_left(self, keep: int) -> dict[str, int]:
+        """Per edge server, as the simulator counts them: of the newest ``keep`` (the
+        topic's QoS) the ones not expired at the horizon."""
+        horizon = self.scenario.horizon_s
+        out = {}
+        for e, seen in self.pheromones.items():
+            newest = sorted(seen.items(), key=lambda kv: kv[0][1])[-keep:] if keep else []
+            out[e] = sum(1 for _, expires in newest if expires > horizon)
+        return out
 
     # ------------------------------------------------------------------ questions
     def missing(self) -> list[str]:
@@ -106,11 +123,16 @@ class FleetMonitor:
         return all(self._generation.get(e, 0) > self._marked.get(e, 0) for e in self.es_ids)
 
     # ------------------------------------------------------------------ report
-    def report(self, *, bag: str | None = None, bag_messages: int | None = None) -> dict:
+    def report(self, *, bag: str | None = None, bag_messages: int | None = None,
+               restarts: list[dict[str, Any]] | None = None) -> dict:
         """``simulate --json``'s keys for the live run, its bookkeeping check (``live``), the
-        simulator's figures for the same scenario and policy, and the AIGC tallies."""
+        simulator's figures for the same scenario and policy, the AIGC tallies, and the
+        node restarts (``restarts``, with what the simulator-vs-live gap became)."""
+        sim_model = Simulator(self.scenario)
         live = RunReport.collect(self.scenario, f"live:{self.policy}",
-                                 list(self.status.values()), list(self.states.values()))
+                                 list(self.status.values()), list(self.states.values()),
+                                 pheromones=self.pheromones_left(
+                                     sim_model.config.pheromones_per_es))
         sim = self.simulated()
         out = live.to_json()
         live_kb, sim_kb = live.result.processed_kb, sim.processed_kb
@@ -119,6 +141,19 @@ class FleetMonitor:
                             "edge_servers": {e: {"processed_kb": r.processed_kb}
                                              for e, r in sim.edge_servers.items()}}
         out["processed_vs_simulator"] = live_kb / sim_kb - 1.0 if sim_kb else 0.0
+        out["simulator"]["pheromones_left"] = sim.pheromones_left
+        for e, r in sim.edge_servers.items():
+            out["simulator"]["edge_servers"][e]["pheromones"] = r.pheromones
+        out["live"]["pheromone_messages"] = {e: len(v) for e, v in self.pheromones.items()}
+        out["restarts"] = list(restarts or [])
+        out["live"]["node_restarts"] = len(out["restarts"])
+        if out["restarts"]:     # what they cost: the gap to the simulator, the time down
+            out["restart_cost"] = {
+                "processed_vs_simulator": out["processed_vs_simulator"],
+                "wait_s_vs_simulator": out["wait_s"] - sim.wait_s,
+                "downtime_s": sum(r.get("downtime_s") or 0.0 for r in out["restarts"]),
+                "fallbacks_while_down": sum(r.get("fallbacks") or 0 for r in out["restarts"]),
+                "retries_while_down": sum(r.get("retries") or 0 for r in out["restarts"])}
         lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
         out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
                        "mean_latency_s": sum(lat) / len(lat) if lat else None,

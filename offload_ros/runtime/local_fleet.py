@@ -5,6 +5,8 @@ numbers must equal the simulator's; tests use it to hold the runtime to the cont
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any, Callable
 
 from offload_ros.model.scenario import Scenario
@@ -14,6 +16,10 @@ from offload_ros.runtime.errors import NodeError
 from offload_ros.runtime.policy_server import PolicyServer
 from offload_ros.runtime.run_report import RunReport
 from offload_ros.sim.simulator import Simulator
+
+
+class _Crashed(Exception):
+    """An AGV died (fault injection); it restarts from its journal."""
 
 
 class _Ports:
@@ -38,6 +44,8 @@ class _Ports:
             agv.on_es_state(state)
         if fleet.drop is not None and fleet.drop("answer", es_id, request):
             return None
+        if fleet.crash is not None and fleet.crash(es_id, request):
+            raise _Crashed(request.agv_id)
         return answer
 
     def publish(self, topic: str, typename: str, message: Any) -> None:
@@ -52,14 +60,26 @@ class LocalFleet:
     def __init__(self, scenario: Scenario, policy: str | None = "balanced", *,
                  agv_config: AgvControllerConfig | None = None,
                  es_config: EdgeServerNodeConfig | None = None,
-                 drop: Callable[[str, str, Any], bool] | None = None) -> None:
+                 drop: Callable[[str, str, Any], bool] | None = None,
+                 journal_dir: str | Path | None = None,
+                 crash: Callable[[str, Any], bool] | None = None) -> None:
+        """``drop(where, es_id, request)`` swallows an offer (``where`` = "request") or its
+        answer ("answer"); ``crash(es_id, request)`` kills the offering AGV after the server
+        answered (the answer dies with it) and restarts it from its journal in
+        ``journal_dir`` (``<agv>.db``)."""
         self.scenario = scenario
-        sim = Simulator(scenario)
+        self.sim = sim = Simulator(scenario)
         self.policy = PolicyServer(scenario, policy) if policy else None
         self.servers = {e: EdgeServerNode(scenario, e, es_config) for e in sim.es_ids}
-        self.agvs = {a: AgvController(scenario, a, agv_config, sim=sim) for a in sim.agv_ids}
+        base = agv_config or AgvControllerConfig()
+        self.agv_configs = {a: dataclasses.replace(base, journal=str(Path(journal_dir) /
+                                                                     f"{a}.db"))
+                            if journal_dir is not None else base for a in sim.agv_ids}
+        self.agvs = {a: AgvController(scenario, a, self.agv_configs[a], sim=sim)
+                     for a in sim.agv_ids}
         self.order = list(self.agvs.values())
-        self.drop = drop
+        self.drop, self.crash = drop, crash
+        self.restarts = 0
         self.now = 0.0
         self.ports = _Ports(self)
 
@@ -72,20 +92,40 @@ class LocalFleet:
                 break
             t, _, k = min(due)
             self.now = t
-            agv = self.order[k]
             for _ in range(100):                  # an unanswered hand-over is offered again
-                if agv.handle(self.ports):
+                if self._guarded(k, lambda agv: agv.handle(self.ports)):
                     break
             else:
-                raise NodeError(f"{agv.agv_id}: no answer after 100 tries at {t:.1f} s")
-            agv.resolve(self.ports)               # offers in doubt are asked about again
+                raise NodeError(f"{self.order[k].agv_id}: no answer after 100 tries at "
+                                f"{t:.1f} s")
+            self._guarded(k, lambda agv: agv.resolve(self.ports))   # offers in doubt
         self.now = horizon
-        for agv in self.order:
+        for k in range(len(self.order)):
             for _ in range(10):                   # offers in doubt are asked about again
-                agv.step(horizon, self.ports)
-                if not agv.in_doubt:
+                self._guarded(k, lambda agv: agv.step(horizon, self.ports))
+                if not self.order[k].in_doubt:
                     break
+        for agv in self.order:
+            agv.close()
         return RunReport.collect(self.scenario, "live:" + (self.policy.name if self.policy
                                                            else "plan"),
                                  [a.status(horizon) for a in self.order],
                                  [s.state_at(horizon) for s in self.servers.values()])
+
+    def _guarded(self, k: int, call: Callable[[AgvController], Any]) -> Any:
+        """``call(agv)``; if the AGV crashed meanwhile it restarts from its journal (a fresh
+        controller, as a new process would make) and the result is False."""
+        agv = self.order[k]
+        try:
+            return call(agv)
+        except _Crashed:
+            if agv.journal is None:
+                raise NodeError(f"{agv.agv_id} crashed and has no journal") from None
+            agv.journal.close()               # the process died: only the file remains
+            agv.journal = None
+            new = AgvController(self.scenario, agv.agv_id, self.agv_configs[agv.agv_id],
+                                sim=self.sim)
+            new.es_states, new.board = agv.es_states, agv.board   # transient-local topics
+            self.order[k] = self.agvs[agv.agv_id] = new
+            self.restarts += 1
+            return False

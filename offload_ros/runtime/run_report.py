@@ -23,7 +23,11 @@ class RunReport:
 
     @classmethod
     def collect(cls, scenario: Scenario, policy: str, statuses: list[Any], states: list[Any],
-                tol_kb: float = 1e-6) -> "RunReport":
+                tol_kb: float = 1e-6, pheromones: dict[str, int] | None = None
+                ) -> "RunReport":
+        """``pheromones``: per edge server, the pheromones lying there at the horizon (as
+        the monitor saw them carried; 0 where not given)."""
+        pheromones = pheromones or {}
         by_agv = {s.agv_id: s for s in statuses}
         by_es = {s.es_id: s for s in states}
         agv_ids = tuple(a.id for a in scenario.agvs)
@@ -54,9 +58,10 @@ class RunReport:
             agvs[a] = AgvResult(s.cycle, s.wait_s, admitted[a], s.loaded_kb,
                                 s.loaded_kb - admitted[a], s.waits)
         ess = {e: EsResult(by_es[e].processed_kb, by_es[e].backlog_kb, len(by_es[e].door_queue),
-                           0) for e in es_ids if e in by_es}
+                           pheromones.get(e, 0)) for e in es_ids if e in by_es}
         result = SimResult(scenario.name, policy, scenario.horizon_s, agv_ids, es_ids, agvs,
-                           ess, sum(s.decisions for s in statuses), 0)
+                           ess, sum(s.decisions for s in statuses),
+                           sum(pheromones.get(e, 0) for e in es_ids))
         extra = {"fallbacks": sum(s.fallbacks for s in statuses),
                  "retries": sum(s.retries for s in statuses),
                  "in_doubt_kb": sum(s.in_doubt_kb for s in statuses),

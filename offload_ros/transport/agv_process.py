@@ -72,6 +72,12 @@ class AgvProcess(NodeProcess):
 
     # node ------------------------------------------------------------------
     def setup(self) -> None:
+        c = self.controller
+        if c.resumed:
+            self.log.info("resumed from %s: cycle %d, stop %d, %.1f kB on board, %.1f kB "
+                          "delivered, %d offers in doubt%s", self.config.journal, c.returns,
+                          c.stop, c.remaining, c.delivered, len(c.in_doubt),
+                          ", re-sending " + c.outbox["rid"] if c.outbox else "")
         put = self.inbox.put
         self.bus.subscribe("/*/state", "EdgeServerState",
                            lambda m, s: put(("state", m)), transient=True)
@@ -107,6 +113,7 @@ class AgvProcess(NodeProcess):
         return pause
 
     def finish(self) -> None:
+        self.controller.close()
         if self.metrics_path:
             import json
             with open(self.metrics_path, "w") as f:

@@ -38,6 +38,8 @@ from offload_ros.runtime.fleet_monitor import FleetMonitor
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.transport.clock_process import ClockProcess
 from offload_ros.transport.errors import TransportError
+from offload_ros.transport.node_process import READY
+from offload_ros.transport.parent_death import PARENT_PID_ENV, ParentDeath
 from offload_ros.transport.zenoh_config import ZenohConfig
 
 
@@ -66,6 +68,19 @@ class FleetDemoConfig:
         "help": "how long it stays down", "unit": "s of wall time"})
     ready_timeout_s: float = field(default=180.0, metadata={
         "help": "longest wait for every node to start", "unit": "s"})
+    agvs_per_process: int = field(default=1, metadata={
+        "help": "AGV nodes per AGV process (a thread each) and AGVs per policy process, for "
+                "big fleets; 1: a process per node"})
+    restart_limit: int = field(default=3, metadata={
+        "help": "restarts allowed per node process that dies (AGV, policy, edge server, "
+                "router); one death more ends the demo with an error and the report so far"})
+    restart_backoff_s: float = field(default=0.5, metadata={
+        "help": "wait before restarting a node that died, doubled at each further restart "
+                "of the same node", "unit": "s of wall time"})
+    auth: bool = field(default=True, metadata={
+        "help": "only fleet members speak: mutual TLS with certificates made for this run "
+                "(OUT/certs) and the router's access control; false: plain TCP, no "
+                "authentication (a developer's loopback)"})
     foxglove: int = field(default=0, metadata={
         "help": "serve the live fleet to Foxglove on this port (ws://127.0.0.1:PORT; its 3D "
                 "scene also goes into the bag); 0 = off", "const": 8765, "metavar": "PORT"})
@@ -82,10 +97,14 @@ class FleetDemo:
             raise TransportError(f"minutes: must be > 0, got {config.minutes!r}")
         if not 0 <= config.foxglove <= 65535:
             raise TransportError(f"foxglove: a port 1-65535 (0: off), got {config.foxglove}")
+        if config.agvs_per_process < 1:
+            raise TransportError(f"agvs_per_process: must be >= 1, got "
+                                 f"{config.agvs_per_process!r}")
         for name in ("time_scale", "ready_timeout_s"):
             if not getattr(config, name) > 0:
                 raise TransportError(f"{name}: must be > 0, got {getattr(config, name)!r}")
-        for name in ("aigc_tasks_per_hour", "down_s", "kill_at_min"):
+        for name in ("aigc_tasks_per_hour", "down_s", "kill_at_min", "restart_limit",
+                     "restart_backoff_s"):
             if not getattr(config, name) >= 0:
                 raise TransportError(f"{name}: must be >= 0, got {getattr(config, name)!r}")
         servers = [e.id for e in base.edge_servers]
@@ -111,6 +130,12 @@ class FleetDemo:
         self.view_url = ""
         self.killed = False
         self.kill_done = False
+        # supervision: nodes down now (name -> the restart being prepared), every restart
+        # (the report's "restarts"), when each node last said it was ready (wall)
+        self.down: dict[str, dict[str, Any]] = {}
+        self.restarts: list[dict[str, Any]] = []
+        self.ready_at: dict[str, float] = {}
+        self.last_sample_wall = 0.0
         self._state_event = threading.Event()
         self.log = logging.getLogger("demo")
 
@@ -124,27 +149,43 @@ class FleetDemo:
     def _spawn(self, name: str, args: list[str]) -> None:
         cmd = [sys.executable, "-m", "offload_ros.cli", "node", *args,
                "--scenario", str(self.path), "--horizon-s", repr(self.scenario.horizon_s),
-               "--zenoh-connect", self.zenoh.connect, "--zenoh-prefix", self.zenoh.prefix]
+               "--zenoh-connect", self.zenoh.connect, "--zenoh-prefix", self.zenoh.prefix,
+               "--zenoh-tls-dir", self.zenoh.tls_dir]
         if args[0] != "router":
             cmd += ["--time-scale", repr(self.config.time_scale)]
         self.commands[name] = cmd
-        log = open(self.out / "logs" / f"{name}.log", "a")
+        self._start(name)
+
+    def _start(self, name: str) -> None:
+        """Start (or restart) a node's process. It dies with this one: the parent-death
+        signal (Linux) is set between fork and exec, and its NodeProcess watches its parent
+        (``OFFLOAD_ROS_PARENT_PID``) on every system."""
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
-               "PYTHONUNBUFFERED": "1"}
-        self.children[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                               env=env, start_new_session=True)
+               "PYTHONUNBUFFERED": "1", PARENT_PID_ENV: str(os.getpid())}
+        with open(self.out / "logs" / f"{name}.log", "a") as log:
+            self.children[name] = subprocess.Popen(
+                self.commands[name], stdout=log, stderr=subprocess.STDOUT, env=env,
+                start_new_session=True, preexec_fn=ParentDeath.preexec(os.getpid()))
+        pids = {n: p.pid for n, p in self.children.items()}
+        tmp = self.out / "nodes.json.tmp"
+        tmp.write_text(json.dumps({"demo": os.getpid(), "nodes": pids}))
+        tmp.replace(self.out / "nodes.json")       # whoever reads it sees a whole file
 
     def _start_nodes(self) -> None:
         for es in self.scenario.edge_servers:
             self._spawn(es.id, ["edge", "--id", es.id, "--journal",
                                 str(self.out / "journal" / f"{es.id}.db"),
                                 "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
-        for agv in self.scenario.agvs:
-            self._spawn(f"{agv.id}_policy", ["policy", "--agv", agv.id,
-                                             "--policy", self.config.policy])
-            self._spawn(agv.id, ["agv", "--id", agv.id, "--aigc-tasks-per-hour",
-                                 repr(self.config.aigc_tasks_per_hour), "--metrics",
-                                 str(self.out / "logs" / f"{agv.id}.metrics.json")])
+        ids, per = [a.id for a in self.scenario.agvs], self.config.agvs_per_process
+        for group in (ids[i:i + per] for i in range(0, len(ids), per)):
+            # a process is named after its first AGV (whose node's readiness it waits for)
+            agvs = ",".join(group)
+            self._spawn(f"{group[0]}_policy", ["policy", "--agv", agvs,
+                                               "--policy", self.config.policy])
+            self._spawn(group[0], ["agv", "--id", agvs, "--aigc-tasks-per-hour",
+                                   repr(self.config.aigc_tasks_per_hour), "--journal",
+                                   str(self.out / "journal" / "{id}.db"), "--metrics",
+                                   str(self.out / "logs" / "{id}.metrics.json")])
 
     def _connect(self, make):
         """Open this process's session once the router listens (or say why not)."""
@@ -171,8 +212,80 @@ class FleetDemo:
                 p.kill()
 
     def _dead(self) -> list[str]:
-        return [n for n, p in self.children.items() if p.poll() is not None
-                and not (self.killed and n == self.config.kill_es)]
+        return [n for n, p in self.children.items() if p.poll() is not None]
+
+    # ------------------------------------------------------------------ supervision
+    def _on_ready(self, sample: Any) -> None:
+        """A node's readiness token appeared (liveliness): it is up (again)."""
+        if str(sample.kind).endswith("PUT"):
+            self.ready_at[str(sample.key_expr).rsplit("/", 1)[-1]] = time.monotonic()
+
+    def _kind(self, name: str) -> str:
+        if name == "router":
+            return "router"
+        if name.endswith("_policy"):
+            return "policy"
+        return "edge_server" if name in self.monitor.es_ids else "agv"
+
+    def _supervise(self, now: float) -> None:
+        """Restart every node process that died, after ``restart_backoff_s`` doubled at each
+        further restart of it (a scripted ``--kill-es``: after ``down_s``, not counted); one
+        death beyond ``restart_limit`` ends the demo. A restarted node is back once it says
+        it is ready (its liveliness token; the router once messages flow again)."""
+        cfg, wall = self.config, time.monotonic()
+        for name, proc in self.children.items():
+            rec = self.down.get(name)
+            if proc.poll() is None or (rec is not None and "restarted_wall" not in rec):
+                continue
+            if rec is not None:        # it died again before it was ready
+                rec["ready"] = False
+                rec["downtime_s"] = wall - rec["died_wall"]
+                del self.down[name]
+            scripted = self.killed and name == cfg.kill_es
+            self.killed = self.killed and not scripted
+            n = sum(1 for r in self.restarts if r["node"] == name and not r["scripted"])
+            if not scripted and n >= cfg.restart_limit:
+                raise TransportError(
+                    f"node {name} exited ({proc.returncode}) at sim {now / 60:.1f} min after "
+                    f"{n} restart(s): restart_limit {cfg.restart_limit} reached\n"
+                    + self._tail(name))
+            backoff = cfg.down_s if scripted else cfg.restart_backoff_s * 2 ** n
+            rec = {"node": name, "kind": self._kind(name), "sim_s": now,
+                   "exit_code": proc.returncode, "scripted": scripted, "backoff_s": backoff,
+                   "died_wall": wall, "restart_at_wall": wall + backoff,
+                   "retries_before": self._total("retries"),
+                   "fallbacks_before": self._total("fallbacks")}
+            self.down[name] = rec
+            self.restarts.append(rec)
+            self.log.warning("%s exited (%s) at sim %.1f min; restart %d in %.2f s", name,
+                             proc.returncode, now / 60, n + 1, backoff)
+        for name, rec in list(self.down.items()):
+            if "restarted_wall" not in rec and wall >= rec["restart_at_wall"]:
+                self._start(name)
+                rec["restarted_wall"] = time.monotonic()
+            elif "restarted_wall" in rec and self._back(name, rec):
+                rec.update(ready=True, downtime_s=wall - rec["died_wall"], back_sim_s=now,
+                           sim_down_s=now - rec["sim_s"],
+                           retries=self._total("retries") - rec["retries_before"],
+                           fallbacks=self._total("fallbacks") - rec["fallbacks_before"])
+                del self.down[name]
+                self.log.warning("%s is back after %.2f s", name, rec["downtime_s"])
+
+    def _back(self, name: str, rec: dict[str, Any]) -> bool:
+        if name == "router":       # this process's session reconnected: messages flow again
+            return self.last_sample_wall > rec["restarted_wall"]
+        return self.ready_at.get(name, 0.0) > rec["restarted_wall"]
+
+    def _total(self, counter: str) -> int:
+        return sum(getattr(s, counter) for s in self.monitor.status.values())
+
+    def restart_log(self) -> list[dict[str, Any]]:
+        """The report's ``restarts``: node, kind, sim time of its death, exit code, downtime
+        (wall s, from its death until it was ready again; None while still down), and what
+        the fleet did meanwhile (retried offers, decisions that fell back to the plan)."""
+        keys = ("node", "kind", "sim_s", "exit_code", "scripted", "backoff_s", "downtime_s",
+                "sim_down_s", "ready", "retries", "fallbacks")
+        return [{k: r.get(k) for k in keys} for r in self.restarts]
 
     def _tail(self, name: str) -> str:
         try:
@@ -185,6 +298,7 @@ class FleetDemo:
     def _on_sample(self, sample: Any) -> None:
         key = str(sample.key_expr)
         topic = "/" + key.split("/", 1)[1]
+        self.last_sample_wall = time.monotonic()
         data = sample.payload.to_bytes()
         try:
             spec = TopicCatalog.spec(topic)
@@ -204,6 +318,8 @@ class FleetDemo:
             self._state_event.set()
         elif spec.typename.endswith("AigcResult"):
             self.monitor.on_aigc(msg)
+        elif spec.typename.endswith("Pheromone"):
+            self.monitor.on_pheromone(msg)
         view = self.view
         if view is not None:
             try:
@@ -225,28 +341,45 @@ class FleetDemo:
             t1.add_column(col, justify="right" if col not in ("AGV", "state") else "left")
         for a in self.scenario.agvs:
             s = self.monitor.status.get(a.id)
+            policy = " (policy " + self._down_word(f"{a.id}_policy") + ")" \
+                if f"{a.id}_policy" in self.down else ""
             if s is None:
-                t1.add_row(a.id, "-", "starting", "", "", "", "", "")
+                t1.add_row(a.id, "-", self._down_word(a.id) if a.id in self.down else
+                           "starting", "", "", "", "", policy)
                 continue
-            t1.add_row(a.id, str(s.cycle), STATE_NAMES[s.state], s.target_es or "start",
+            state = self._down_word(a.id).upper() if a.id in self.down else \
+                STATE_NAMES[s.state]
+            t1.add_row(a.id, str(s.cycle), state, s.target_es or "start",
                        f"{s.remaining_kb:.0f}", f"{s.delivered_kb:.0f}", f"{s.wait_s:.0f}",
-                       str(s.fallbacks))
+                       f"{s.fallbacks}{policy}")
         t2 = Table()
         for col in ("ES", "backlog kB", "door queue", "processed kB", "processed kB/h", "AIGC"):
             t2.add_column(col, justify="right" if col != "ES" else "left")
         total = 0.0
         for e in self.scenario.edge_servers:
             s = self.monitor.states.get(e.id)
+            label = f"{e.id} {self._down_word(e.id).upper()}" if e.id in self.down else e.id
             if s is None:
-                t2.add_row(e.id, "-", "-", "-", "-", "-")
+                t2.add_row(label, "-", "-", "-", "-", "-")
                 continue
             total += s.processed_kb
-            t2.add_row(e.id, f"{s.backlog_kb:.0f}/{s.capacity_kb:.0f}",
+            t2.add_row(label, f"{s.backlog_kb:.0f}/{s.capacity_kb:.0f}",
                        ",".join(s.door_queue) or "-", f"{s.processed_kb:.0f}",
                        f"{s.processed_kb / h:.0f}" if now > 0 else "-", str(s.aigc_pending))
         t2.add_row("all", "", "", f"{total:.0f}", f"{total / h:.0f}" if now > 0 else "-",
                    f"{len(self.monitor.aigc)} done")
+        if self.restarts:
+            counts: dict[str, int] = {}
+            for r in self.restarts:
+                counts[r["node"]] = counts.get(r["node"], 0) + 1
+            t2.caption = "restarts: " + ", ".join(
+                f"{n} ×{k}" + (f" ({self._down_word(n)})" if n in self.down else "")
+                for n, k in counts.items())
         return Group(t1, t2)
+
+    def _down_word(self, name: str) -> str:
+        """'down' until its restart is started, then 'restarting' until it is ready."""
+        return "restarting" if "restarted_wall" in self.down[name] else "down"
 
     # ------------------------------------------------------------------ run
     def run(self) -> dict[str, Any]:
@@ -259,6 +392,15 @@ class FleetDemo:
             self.bag = BagRecorder(self.out / "bag", self.types)
         names = [e.id for e in self.scenario.edge_servers] + \
             [n for a in self.scenario.agvs for n in (a.id, f"{a.id}_policy")]
+        if cfg.auth:
+            from offload_ros.transport.fleet_security import FleetSecurity
+            certs = FleetSecurity.for_demo(self.scenario, self.zenoh.prefix,
+                                           agvs_per_process=cfg.agvs_per_process).write(
+                self.out / "certs")
+            self.zenoh = dataclasses.replace(self.zenoh, tls_dir=str(certs))
+        else:
+            self.log.warning("authentication off: any client on %s may speak for a node",
+                             self.zenoh.connect)
         started = time.monotonic()
         self._spawn("router", ["router"])
         try:
@@ -269,6 +411,8 @@ class FleetDemo:
             self._stop_nodes()
             raise
         sub = clock.bus.session.declare_subscriber(self.zenoh.prefix + "/**", self._on_sample)
+        tokens = clock.bus.session.liveliness().declare_subscriber(
+            clock.bus.key(f"{READY}/*"), self._on_ready, history=True)
         try:
             self._start_nodes()
             try:
@@ -282,8 +426,13 @@ class FleetDemo:
             if cfg.foxglove:
                 self._start_view()
             clock.clock.start()
-            report = self._loop(clock)
+            try:
+                report = self._loop(clock)
+            except TransportError as err:     # write what it has, then say why it ended
+                raise TransportError(f"{err}\n{self._partial_report(err)}") from err
             report["startup_s"] = ready_s
+            report["authentication"] = "mutual TLS with the fleet's certificates and the " \
+                "router's access control" if cfg.auth else "off"
             if self.view is not None:
                 report["foxglove"] = {"url": self.view_url,
                                       "scenes_published": self.view.published,
@@ -292,6 +441,7 @@ class FleetDemo:
             self._stop_view()
             self._stop_nodes()
             sub.undeclare()
+            tokens.undeclare()
             clock.bus.close()
             if self.bag is not None:
                 self.bag.close()
@@ -348,7 +498,6 @@ class FleetDemo:
         console = Console(stderr=True)
         live = Live(self.table(0.0), console=console, refresh_per_second=4,
                     transient=False) if cfg.live else None
-        down_until = None
         if live is not None:
             live.start()
         try:
@@ -356,25 +505,12 @@ class FleetDemo:
             while True:
                 now = clock.clock.now()
                 clock.publish_clock()
-                dead = self._dead()
-                if dead:
-                    raise TransportError(f"node {dead[0]} exited "
-                                         f"({self.children[dead[0]].returncode}):\n"
-                                         + self._tail(dead[0]))
                 if cfg.kill_es and not self.kill_done and now >= cfg.kill_at_min * 60:
                     self.children[cfg.kill_es].kill()
                     self.children[cfg.kill_es].wait()
-                    self.killed = self.kill_done = True
-                    down_until = time.monotonic() + cfg.down_s
+                    self.killed = self.kill_done = True      # restarted after down_s
                     self.log.warning("killed %s at sim %.1f min", cfg.kill_es, now / 60)
-                if down_until is not None and time.monotonic() >= down_until:
-                    cmd = self.commands[cfg.kill_es]
-                    self.children[cfg.kill_es] = subprocess.Popen(
-                        cmd, stdout=open(self.out / "logs" / f"{cfg.kill_es}.log", "a"),
-                        stderr=subprocess.STDOUT, start_new_session=True,
-                        env={**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})
-                    self.killed = False
-                    down_until = None
+                self._supervise(now)
                 if live is not None and time.monotonic() - last > 0.25:
                     live.update(self.table(min(now, horizon)))
                     last = time.monotonic()
@@ -409,6 +545,20 @@ class FleetDemo:
         self._fresh_states()
         out = self.monitor.report(
             bag=str(self.out / "bag") if self.bag is not None else None,
-            bag_messages=sum(self.bag.counts.values()) if self.bag is not None else 0)
+            bag_messages=sum(self.bag.counts.values()) if self.bag is not None else 0,
+            restarts=self.restart_log())
         self.monitor.write(out, self.out / "report.json")
         return out
+
+    def _partial_report(self, err: Exception) -> str:
+        """The report of a demo that ended early (``error`` says why); where it went."""
+        path = self.out / "report.json"
+        try:
+            out = self.monitor.report(bag=str(self.out / "bag") if self.bag else None,
+                                      restarts=self.restart_log())
+            out["error"] = str(err)
+            out["runtime"] = self.timings()
+            self.monitor.write(out, path)
+        except Exception as exc:  # noqa: BLE001 - the demo's own error is the one to show
+            return f"(no report written: {exc})"
+        return f"the report so far: {path}"

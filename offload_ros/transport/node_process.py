@@ -12,6 +12,7 @@ from typing import Any
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.sim_clock import SimClock
+from offload_ros.transport.parent_death import ParentDeath
 from offload_ros.transport.zenoh_bus import ZenohBus
 from offload_ros.transport.zenoh_config import ZenohConfig
 
@@ -59,6 +60,14 @@ class NodeProcess:
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: (self.stopping.set(), self.wake.set()))
+        ParentDeath.watch(lambda: (self.log.warning("the parent process is gone: stopping"),
+                                   self.stopping.set(), self.wake.set()))
+        return self.serve()
+
+    def serve(self) -> int:
+        """Set up, say it is ready, and tick until ``stopping`` is set: in the main thread
+        (``run``) or in a thread of its own where one process hosts several nodes
+        (``NodeGroup``)."""
         if self.follow_clock:
             self.bus.subscribe("/clock", "rosgraph_msgs/msg/Clock", self._on_clock)
         self.setup()

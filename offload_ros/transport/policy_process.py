@@ -6,7 +6,7 @@ from typing import Any
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.policy_server import PolicyServer
-from offload_ros.transport.node_process import NodeProcess
+from offload_ros.transport.node_process import READY, NodeProcess
 from offload_ros.transport.zenoh_config import ZenohConfig
 
 
@@ -30,6 +30,14 @@ class PolicyProcess(NodeProcess):
         for agv in sorted(self.server.serves):
             self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide)
         self.clock.start()     # it needs no sim time; the loop only idles
+
+    def ready(self) -> None:
+        """Ready as its own name and as ``<agv>_policy`` for each AGV it serves, so a fleet
+        waits for the same names however its policies are spread over processes."""
+        super().ready()
+        live = self.bus.session.liveliness()
+        self._tokens = [live.declare_token(self.bus.key(f"{READY}/{agv}_policy"))
+                        for agv in sorted(self.server.serves) if f"{agv}_policy" != self.name]
 
     def tick(self, now: float) -> float:
         return 1.0

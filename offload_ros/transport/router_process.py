@@ -15,6 +15,8 @@ class RouterProcess(NodeProcess):
         super().__init__("router", scenario, zenoh, 1.0, follow_clock=False)
 
     def setup(self) -> None:
+        # zenoh's own warnings (a peer refused at the TLS handshake, say) go to this log
+        self.bus.zenoh.init_log_from_env_or("warn")
         self.clock.start()
 
     def tick(self, now: float) -> float:

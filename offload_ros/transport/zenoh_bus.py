@@ -35,7 +35,7 @@ class ZenohBus:
         self.log = log or logging.getLogger(node)
         self.types = MessageTypes.default()
         try:
-            self.session = zenoh.open(config.session_config())
+            self.session = zenoh.open(config.session_config(node))
         except Exception as err:  # noqa: BLE001 - zenoh raises ZError
             raise TransportError(f"{node}: cannot open a Zenoh session ({config.mode}, "
                                  f"connect {config.connect!r}): {err}") from err

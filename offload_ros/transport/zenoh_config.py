@@ -25,6 +25,9 @@ class ZenohConfig:
         "help": "multicast scouting (off: only the configured endpoints)"})
     prefix: str = field(default="offload", metadata={
         "help": "first key chunk of every topic and service (a fleet's namespace)"})
+    tls_dir: str = field(default="", metadata={
+        "help": "the fleet's certificates (`offload-ros config certs`): mutual TLS and, on "
+                "the router, access control; '' = plain TCP, no authentication"})
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -36,7 +39,9 @@ class ZenohConfig:
     def endpoints(self, text: str) -> list[str]:
         return [e.strip() for e in text.split(",") if e.strip()]
 
-    def session_config(self):
+    def session_config(self, node: str = ""):
+        """``node``'s session: with ``tls_dir``, its certificate (``node``.pem/.key) on
+        ``tls/`` endpoints, and for a router the fleet's access control too."""
         import zenoh
         conf = zenoh.Config()
         conf.insert_json5("mode", json.dumps(self.mode))
@@ -46,8 +51,23 @@ class ZenohConfig:
         if self.mode == "router":
             listen = listen or connect
             connect = []
+        if self.tls_dir:
+            from offload_ros.transport.fleet_security import FleetSecurity
+            listen = [self.secure(e) for e in listen]
+            connect = [self.secure(e) for e in connect]
+            router = self.mode == "router"
+            conf.insert_json5("transport/link/tls", json.dumps(
+                FleetSecurity.session_tls(self.tls_dir, node or "router", listen=router)))
+            if router:
+                conf.insert_json5("access_control", json.dumps(
+                    FleetSecurity.router_access_control(self.tls_dir)))
         if listen:
             conf.insert_json5("listen/endpoints", json.dumps(listen))
         if connect:
             conf.insert_json5("connect/endpoints", json.dumps(connect))
         return conf
+
+    @staticmethod
+    def secure(endpoint: str) -> str:
+        """``tcp/HOST:PORT`` as ``tls/HOST:PORT`` (TLS runs over TCP)."""
+        return "tls/" + endpoint[4:] if endpoint.startswith("tcp/") else endpoint

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,12 +49,15 @@ def simulated(policy: str, minutes: float = 10):
     return Simulator(sc).run(PolicyFactory.make(policy, sc))
 
 
-def connect(endpoint: str, deadline: float):
-    conf = ZenohConfig(mode="client", connect=endpoint).session_config()
+def connect(endpoint: str, deadline: float, certs: Path):
+    """A session as ``agv1`` with the run's certificates (the demo authenticates peers: a
+    faulty fleet member, since an outside client could not connect at all)."""
     while True:
         try:
+            conf = ZenohConfig(mode="client", connect=endpoint,
+                               tls_dir=str(certs)).session_config("agv1")
             return zenoh.open(conf)
-        except Exception:  # noqa: BLE001 - the router is not up yet
+        except Exception:  # noqa: BLE001 - the certificates or the router are not there yet
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
@@ -62,7 +66,7 @@ def connect(endpoint: str, deadline: float):
 def test_live_fleet_matches_the_simulator_and_drops_garbage(tmp_path):
     proc, endpoint = demo(tmp_path, "--policy", "cooperative")
     deadline = time.monotonic() + 180
-    session = connect(endpoint, deadline)
+    session = connect(endpoint, deadline, tmp_path / "demo" / "certs")
     first = threading.Event()
     sub = session.declare_subscriber("offload/*/status", lambda s: first.set())
     assert first.wait(180), "no AGV status within 180 s"
@@ -89,6 +93,10 @@ def test_live_fleet_matches_the_simulator_and_drops_garbage(tmp_path):
     assert report["live"]["problems"] == []
     assert report["processed_kb"] == pytest.approx(sim.processed_kb, rel=0.02)
     assert report["processed_kb"] > 0
+    # pheromones as the graph carried them, counted as the simulator counts them
+    assert sum(report["live"]["pheromone_messages"].values()) > 0
+    assert {e: v["pheromones"] for e, v in report["edge_servers"].items()} == \
+        {e: r.pheromones for e, r in sim.edge_servers.items()}
     logs = tmp_path / "demo" / "logs"
     dropped = "".join(p.read_text() for p in logs.glob("agv*.log"))
     assert "dropped a message on offload/es2/pheromones from garbage-tester" in dropped

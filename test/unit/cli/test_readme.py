@@ -148,7 +148,9 @@ class Resolved:
             return
         default = action.default
         shown = value
-        if isinstance(default, bool) or default is None:
+        if isinstance(default, bool):
+            same = shown.lower() == str(default).lower()
+        elif default is None:
             same = str(default) == shown
         elif isinstance(default, (int, float)):
             try:

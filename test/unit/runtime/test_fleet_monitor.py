@@ -164,3 +164,30 @@ class _NoAnswers:
 
     def publish(self, topic, typename, message):
         pass
+
+
+def test_pheromones_per_server_are_what_the_graph_carried():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    fleet = LocalFleet(sc, "cooperative")
+    monitor = FleetMonitor(sc, "cooperative")
+    publish = fleet.ports.publish
+
+    def carried(topic, typename, message):
+        publish(topic, typename, message)
+        if typename == "Pheromone":
+            monitor.on_pheromone(message)
+            monitor.on_pheromone(message)        # sent again after a restart: counted once
+    fleet.ports.publish = carried
+    fleet.run()
+    for agv in fleet.order:
+        monitor.on_status(agv.status(sc.horizon_s))
+    for es in fleet.servers.values():
+        monitor.on_state(es.state_at(sc.horizon_s))
+    out = monitor.report(restarts=[{"node": "agv2", "downtime_s": 1.5, "fallbacks": 2}])
+    sim = Simulator(sc).run(PolicyFactory.make("cooperative", sc))
+    assert sum(out["live"]["pheromone_messages"].values()) > sim.pheromones_left > 0
+    assert {e: v["pheromones"] for e, v in out["edge_servers"].items()} == \
+        {e: r.pheromones for e, r in sim.edge_servers.items()}
+    assert out["restarts"][0]["node"] == "agv2" and out["live"]["node_restarts"] == 1
+    assert out["restart_cost"]["downtime_s"] == 1.5
+    assert out["restart_cost"]["fallbacks_while_down"] == 2
