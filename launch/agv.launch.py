@@ -32,6 +32,7 @@ from launch_ros.substitutions import FindPackageShare
 
 from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
+from offload_ros.ros.launch_respawn import LaunchRespawn
 
 NAV2 = ("nav2_namespace", "nav2_navigator", "nav2_localizer")
 
@@ -39,8 +40,7 @@ NAV2 = ("nav2_namespace", "nav2_navigator", "nav2_localizer")
 def _robot(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "agv_id", "mode", "scenario", "policy", "use_sim_time", "journal", "respawn",
-        "respawn_delay", "respawn_max_retries", *NAV2)}
+        "agv_id", "mode", "scenario", "policy", "use_sim_time", "journal", *NAV2)}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)
     agv = arg["agv_id"]
@@ -48,9 +48,7 @@ def _robot(context):
     with open(share / "config" / "offload_ros.yaml") as f:
         params = yaml.safe_load(f)["agv"]["ros__parameters"]
     common = {"scenario": str(path), "use_sim_time": arg["use_sim_time"].lower() == "true"}
-    respawn = {"respawn": arg["respawn"].lower() == "true",
-               "respawn_delay": float(arg["respawn_delay"]),
-               "respawn_max_retries": int(arg["respawn_max_retries"])}
+    respawn = LaunchRespawn.options(context)
     return [
         Node(package="offload_ros", executable="policy_node", name="policy", namespace=agv,
              parameters=[{**common, "agvs": [agv], "policy": arg["policy"]}],
@@ -79,11 +77,6 @@ def generate_launch_description():
                               description="'' / robot_localization, amcl, or a lifecycle node"),
         DeclareLaunchArgument("journal", default_value="",
                               description="the AGV's SQLite journal ('' = none)"),
-        DeclareLaunchArgument("respawn", default_value="true",
-                              description="restart a node process that dies"),
-        DeclareLaunchArgument("respawn_delay", default_value="2.0",
-                              description="seconds before a restart"),
-        DeclareLaunchArgument("respawn_max_retries", default_value="3",
-                              description="restarts per node (negative: no limit)"),
+        *LaunchRespawn.arguments(),
         OpaqueFunction(function=_robot),
     ])

@@ -19,13 +19,13 @@ from launch_ros.substitutions import FindPackageShare
 
 from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
+from offload_ros.ros.launch_respawn import LaunchRespawn
 
 
 def _box(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale", "respawn",
-        "respawn_delay", "respawn_max_retries")}
+        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)
     es = arg["es_id"]
@@ -34,9 +34,7 @@ def _box(context):
         params = yaml.safe_load(f)["edge_server"]["ros__parameters"]
     return [Node(package="offload_ros", executable="edge_server_node", name="edge_server",
                  namespace=es, output="screen",
-                 respawn=arg["respawn"].lower() == "true",
-                 respawn_delay=float(arg["respawn_delay"]),
-                 respawn_max_retries=int(arg["respawn_max_retries"]),
+                 **LaunchRespawn.options(context),
                  parameters=[params, {"scenario": str(path), "es_id": es,
                                       "journal": arg["journal"],
                                       "aigc": arg["aigc"].lower() == "true",
@@ -56,11 +54,6 @@ def generate_launch_description():
                               description="follow /clock (true) or real time (false)"),
         DeclareLaunchArgument("time_scale", default_value="1.0",
                               description="sim seconds per wall second (with use_sim_time)"),
-        DeclareLaunchArgument("respawn", default_value="true",
-                              description="restart a node process that dies"),
-        DeclareLaunchArgument("respawn_delay", default_value="2.0",
-                              description="seconds before a restart"),
-        DeclareLaunchArgument("respawn_max_retries", default_value="3",
-                              description="restarts per node (negative: no limit)"),
+        *LaunchRespawn.arguments(),
         OpaqueFunction(function=_box),
     ])

@@ -32,6 +32,7 @@ from launch_ros.substitutions import FindPackageShare
 
 from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
+from offload_ros.ros.launch_respawn import LaunchRespawn
 
 TOPICS = "/(clock|offload/transitions|.*/(status|state|pheromones|aigc/results))"
 RECORDER = "rosbag2_recorder"     # its node name; sim time starts once it subscribes
@@ -46,7 +47,7 @@ def _fleet(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
         "scenario", "policy", "time_scale", "horizon_s", "aigc", "record", "bag", "report",
-        "journal_dir", "respawn", "respawn_delay", "respawn_max_retries")}
+        "journal_dir")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
@@ -65,9 +66,7 @@ def _fleet(context):
 
     def journal(node: str) -> str:
         return str(journals / f"{node}.db") if journals is not None else ""
-    respawn = {"respawn": arg["respawn"].lower() == "true",
-               "respawn_delay": float(arg["respawn_delay"]),
-               "respawn_max_retries": int(arg["respawn_max_retries"])}
+    respawn = LaunchRespawn.options(context)
     common = {"scenario": str(path), "horizon_s": horizon, "use_sim_time": True}
     clock = Node(package="offload_ros", executable="sim_clock_node", name="sim_clock",
                  output="screen",
@@ -122,11 +121,6 @@ def generate_launch_description():
         DeclareLaunchArgument("journal_dir", default_value="out/sim/journal",
                               description="edge server and AGV journals (emptied at launch; "
                                           "'' = none)"),
-        DeclareLaunchArgument("respawn", default_value="true",
-                              description="restart a node process that dies"),
-        DeclareLaunchArgument("respawn_delay", default_value="2.0",
-                              description="seconds before a restart"),
-        DeclareLaunchArgument("respawn_max_retries", default_value="3",
-                              description="restarts per node (negative: no limit)"),
+        *LaunchRespawn.arguments(),
         OpaqueFunction(function=_fleet),
     ])

@@ -14,17 +14,11 @@ from typing import Any
 
 import torch
 
+from offload_ros.learning.checkpoint_reader import FORMAT, CheckpointReader, current_spec
 from offload_ros.learning.errors import LearningError
 from offload_ros.learning.mlp_network import MlpNetwork
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
-
-FORMAT = "offload_ros.policy/1"
-
-
-def current_spec() -> dict[str, Any]:
-    return {"features": list(ObservationFeatures.NAMES), "actions": list(ActionSet.NAMES),
-            "fractions": [-1.0 if f is None else f for f in ActionSet.FRACTIONS]}
 
 
 @dataclass
@@ -62,16 +56,9 @@ class Checkpoint:
     @classmethod
     def load(cls, path: Path | str) -> "Checkpoint":
         path, raw = cls.read(path, FORMAT)
-        missing = [k for k in ("algo", "config", "family", "networks", "shapes", "decider",
-                               "spec") if k not in raw]
-        if missing:
-            raise LearningError(f"{path}: missing {', '.join(missing)}")
-        spec, now = raw["spec"], current_spec()
-        for key in ("features", "actions", "fractions"):
-            if spec.get(key) != now[key]:
-                raise LearningError(
-                    f"{path}: made for {key} {spec.get(key)}, but this version uses {now[key]}; "
-                    f"retrain with `offload-ros train`")
+        CheckpointReader.check_spec(path, raw, ("algo", "config", "family", "networks",
+                                                "shapes", "decider", "spec"))
+        spec = raw["spec"]
         ck = cls(raw["algo"], raw["config"], raw["family"], raw["networks"], raw["shapes"],
                  raw["decider"], raw.get("curve") or [], raw.get("optimizer"), spec)
         if ck.decider not in ck.networks:
@@ -83,23 +70,12 @@ class Checkpoint:
     @staticmethod
     def read(path: Path | str, fmt: str, hint: str = "") -> tuple[Path, dict]:
         """A checkpoint file's raw dict (weights only) if it has format ``fmt``."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / "policy.pt"
-        if not path.is_file():
-            raise LearningError(f"{path}: no such checkpoint file")
+        path = CheckpointReader.file(path)
         try:
             raw = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # noqa: BLE001 - torch raises many types for bad files
-            # torch's own text runs over many lines and advises weights_only=False, which
-            # would run code from the file: name the kind of failure only
-            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt, "
-                                f"truncated, or not written by offload-ros train): "
-                                f"{type(err).__name__}") from err
-        if not isinstance(raw, dict) or raw.get("format") != fmt:
-            got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-            raise LearningError(f"{path}: format is {got!r}, expected {fmt!r}{hint}")
-        return path, raw
+            raise CheckpointReader.unreadable(path, err) from err
+        return path, CheckpointReader.payload(path, raw, fmt, hint)
 
     def network(self, role: str, path: Path | str = "<checkpoint>") -> MlpNetwork:
         """A fresh network with the stored weights of ``role``."""

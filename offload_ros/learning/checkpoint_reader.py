@@ -24,6 +24,12 @@ from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
 
 FORMAT = "offload_ros.policy/1"
+
+
+def current_spec() -> dict[str, Any]:
+    """The observation features and action set of this version, as checkpoints record them."""
+    return {"features": list(ObservationFeatures.NAMES), "actions": list(ActionSet.NAMES),
+            "fractions": [-1.0 if f is None else f for f in ActionSet.FRACTIONS]}
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
            "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
            "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_}
@@ -76,11 +82,7 @@ class CheckpointReader:
     @staticmethod
     def read(path: Path | str) -> tuple[Path, dict]:
         """The file's payload, tensors as NumPy arrays (``Checkpoint.read`` without torch)."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / "policy.pt"
-        if not path.is_file():
-            raise LearningError(f"{path}: no such checkpoint file")
+        path = CheckpointReader.file(path)
         try:
             with zipfile.ZipFile(path) as archive:
                 pkl = [n for n in archive.namelist() if n.endswith("/data.pkl")]
@@ -94,30 +96,54 @@ class CheckpointReader:
                 with archive.open(pkl[0]) as f:
                     raw = _Unpickler(f, archive, root).load()
         except Exception as err:  # noqa: BLE001 - zip and pickle raise many types
-            raise LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt, "
-                                f"truncated, or not written by offload-ros train): "
-                                f"{type(err).__name__}") from err
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
-            raise LearningError(f"{path}: format is {got!r}, expected {FORMAT!r}")
-        return path, raw
+            raise CheckpointReader.unreadable(path, err) from err
+        return path, CheckpointReader.payload(path, raw, FORMAT)
 
-    @classmethod
-    def load(cls, path: Path | str) -> "CheckpointReader":
-        """The decider's layers, checked as ``Checkpoint.load`` checks them."""
-        path, raw = cls.read(path)
-        missing = [k for k in ("algo", "networks", "shapes", "decider", "spec")
-                   if k not in raw]
+    # the checks Checkpoint (torch) and this reader share --------------------------------
+    @staticmethod
+    def file(path: Path | str) -> Path:
+        """``path``, or ``path/policy.pt`` for a folder; LearningError if there is none."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "policy.pt"
+        if not path.is_file():
+            raise LearningError(f"{path}: no such checkpoint file")
+        return path
+
+    @staticmethod
+    def unreadable(path: Path, err: Exception) -> LearningError:
+        """One line naming the kind of failure only: torch's own text runs over many lines
+        and advises ``weights_only=False``, which would run code from the file."""
+        return LearningError(f"{path}: not a readable offload_ros checkpoint (corrupt, "
+                             f"truncated, or not written by offload-ros train): "
+                             f"{type(err).__name__}")
+
+    @staticmethod
+    def payload(path: Path, raw: Any, fmt: str, hint: str = "") -> dict:
+        """``raw`` if it is a checkpoint of format ``fmt``."""
+        if not isinstance(raw, dict) or raw.get("format") != fmt:
+            got = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+            raise LearningError(f"{path}: format is {got!r}, expected {fmt!r}{hint}")
+        return raw
+
+    @staticmethod
+    def check_spec(path: Path, raw: dict, keys: tuple[str, ...]) -> None:
+        """``raw`` has ``keys`` and was made for this version's features and actions."""
+        missing = [k for k in keys if k not in raw]
         if missing:
             raise LearningError(f"{path}: missing {', '.join(missing)}")
-        spec = raw["spec"]
-        now = {"features": list(ObservationFeatures.NAMES), "actions": list(ActionSet.NAMES),
-               "fractions": [-1.0 if f is None else f for f in ActionSet.FRACTIONS]}
+        spec, now = raw["spec"], current_spec()
         for key in ("features", "actions", "fractions"):
             if spec.get(key) != now[key]:
                 raise LearningError(
                     f"{path}: made for {key} {spec.get(key)}, but this version uses {now[key]}; "
                     f"retrain with `offload-ros train`")
+
+    @classmethod
+    def load(cls, path: Path | str) -> "CheckpointReader":
+        """The decider's layers, checked as ``Checkpoint.load`` checks them."""
+        path, raw = cls.read(path)
+        cls.check_spec(path, raw, ("algo", "networks", "shapes", "decider", "spec"))
         role = raw["decider"]
         if role not in raw["networks"]:
             raise LearningError(f"{path}: no {role!r} network")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.sqlite_journal import SqliteJournal
 
 
 class AgvJournal:
@@ -21,14 +22,7 @@ class AgvJournal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY, body TEXT)")
-        except sqlite3.Error as err:
-            raise NodeError(f"journal {self.path}: {err}") from err
+        self.db = SqliteJournal.connect(self.path)
         self.saves = 0
 
     def save(self, state: dict[str, Any]) -> None:

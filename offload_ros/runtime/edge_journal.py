@@ -5,11 +5,10 @@ with its first answer."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.sqlite_journal import SqliteJournal
 
 
 class EdgeJournal:
@@ -18,16 +17,8 @@ class EdgeJournal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY, body TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS answers "
-                            "(request_id TEXT PRIMARY KEY, body TEXT)")
-        except sqlite3.Error as err:
-            raise NodeError(f"journal {self.path}: {err}") from err
+        self.db = SqliteJournal.connect(self.path, "answers (request_id TEXT PRIMARY KEY, "
+                                                   "body TEXT)")
 
     def save(self, state: dict[str, Any], answer: tuple[str, dict[str, Any]] | None = None
              ) -> None:

@@ -95,8 +95,10 @@ class FleetDemo:
         horizon = min(base.horizon_s, config.minutes * 60.0)
         if horizon <= 0:
             raise TransportError(f"minutes: must be > 0, got {config.minutes!r}")
-        if not 0 <= config.foxglove <= 65535:
-            raise TransportError(f"foxglove: a port 1-65535 (0: off), got {config.foxglove}")
+        self.view_config = None          # checked here, before any process starts
+        if config.foxglove:
+            from offload_ros.transport.foxglove_view import FoxgloveViewConfig
+            self.view_config = FoxgloveViewConfig(port=config.foxglove)
         if config.agvs_per_process < 1:
             raise TransportError(f"agvs_per_process: must be >= 1, got "
                                  f"{config.agvs_per_process!r}")
@@ -453,8 +455,8 @@ class FleetDemo:
 
     def _start_view(self) -> None:
         """Serve the fleet to Foxglove (the fleet is up; sim time has not started)."""
-        from offload_ros.transport.foxglove_view import FoxgloveView, FoxgloveViewConfig
-        view = FoxgloveView(self.scenario, FoxgloveViewConfig(port=self.config.foxglove),
+        from offload_ros.transport.foxglove_view import FoxgloveView
+        view = FoxgloveView(self.scenario, self.view_config,
                             time_scale=self.config.time_scale, types=self.types,
                             record=self.bag.write if self.bag is not None else None)
         view.start()

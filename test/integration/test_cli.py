@@ -264,7 +264,7 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
     (["demo", "--kill-es", "es9"], "kill_es: no edge server 'es9' in factory_5agv"),
     (["demo", "--minutes", "-1"], "minutes: must be > 0"),
     (["demo", "--time-scale", "0"], "time_scale: must be > 0"),
-    (["demo", "--foxglove", "70000"], "foxglove: a port"),
+    (["demo", "--foxglove", "70000"], "foxglove port: must be 0-65535, got 70000"),
     (["bag", "info", "no_such_bag"], "not a rosbag2 folder"),
     (["node", "agv", "--id", "agv1", "--mode", "nav2"], "Nav2 mode needs the ROS 2 shell"),
     (["node", "agv", "--id", "agv1", "--zenoh-mode", "mesh"], "mode: must be one of"),
