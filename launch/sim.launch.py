@@ -30,6 +30,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.package_paths import PackagePaths
 from offload_ros.model.scenario import Scenario
 from offload_ros.ros.launch_respawn import LaunchRespawn
@@ -50,6 +51,7 @@ def _fleet(context):
         "journal_dir")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
+    PolicyFactory.make_live(arg["policy"], scenario)   # so does a policy no node can run
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
     aigc = arg["aigc"].lower() == "true"
     record = arg["record"].lower() == "true"

@@ -55,6 +55,11 @@ class BenchCommand(Command):
         br.add_argument("--agvs-per-process", type=int, default=1,
                         help="AGV nodes per AGV process and AGVs per policy process "
                         "(default: 1)")
+        br.add_argument("--es-per-process", type=int, default=1,
+                        help="edge server nodes per process (default: 1)")
+        br.add_argument("--policy-in-agv-process", action="store_true",
+                        help="run each AGV process's policy node inside it (decisions "
+                        "within the process)")
         br.add_argument("--warmup-min", type=float, default=10.0,
                         help="sim minutes left out of the steady figures (default: 10)")
         br.add_argument("--out", default="out/bench_runtime")
@@ -94,6 +99,12 @@ class BenchCommand(Command):
                   f"{c['replays_ms']:.3f} ms, from scratch "
                   f"{c['replays_from_scratch_ms']:.3f} ms, snapshots save "
                   f"{c['snapshot_saving']:.1f}x)")
+        for name, r in out["rollout"].items():
+            print(f"  rollout, lookahead {name}: CPU per decision p50 "
+                  f"{r['decision_cpu_ms_p50']:.2f} ms, p99 {r['decision_cpu_ms_p99']:.2f} ms, "
+                  f"max {r['decision_cpu_ms_max']:.2f} ms ({r['decisions']} decisions, "
+                  f"{r['rollouts_per_decision']:.1f} rollouts each; {r['episode_cpu_s']:.2f} s "
+                  f"per episode); {r['vs_greedy']:.4f}x greedy")
         return 0
 
     def bench_aigc(self, args: argparse.Namespace) -> int:
@@ -133,7 +144,9 @@ class BenchCommand(Command):
         config = FleetDemoConfig(policy=args.policy, time_scale=args.time_scale,
                                  minutes=args.minutes, out=args.out, live=False,
                                  aigc_tasks_per_hour=0.0,
-                                 agvs_per_process=args.agvs_per_process)
+                                 agvs_per_process=args.agvs_per_process,
+                                 edge_servers_per_process=args.es_per_process,
+                                 policy_in_agv_process=args.policy_in_agv_process)
         try:
             demo = FleetDemo(path, config)
             report = demo.run()
@@ -146,8 +159,9 @@ class BenchCommand(Command):
             "edge_servers": len(report["edge_servers"]), "time_scale": args.time_scale,
             "sim_minutes": args.minutes, "decisions": report["decisions"],
             "agvs_per_process": args.agvs_per_process,
-            "processes": 1 + len(report["edge_servers"])
-            + 2 * -(-len(report["agvs"]) // args.agvs_per_process),
+            "es_per_process": args.es_per_process,
+            "policy_in_agv_process": args.policy_in_agv_process,
+            "processes": len(demo.children),
             "startup_s": report.get("startup_s", 0.0),
             "processed_vs_simulator": report["processed_vs_simulator"],
             "conserved": not report["live"]["problems"],

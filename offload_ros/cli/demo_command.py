@@ -56,7 +56,10 @@ class DemoCommand(Command):
                 k.add_argument("--time-scale", type=float, default=60.0,
                                help="sim seconds per wall second (default: 60)")
             if kind == "edge":
-                k.add_argument("--id", required=True, help="the AGV's or server's id")
+                k.add_argument("--id", required=True,
+                               help="the server's id; comma-separated ids run several edge "
+                               "server nodes in this process, a thread each (then --journal "
+                               "names each file with {id})")
             if kind == "agv":
                 k.add_argument("--id", required=True,
                                help="the AGV's id; comma-separated ids run several AGV nodes "
@@ -65,13 +68,18 @@ class DemoCommand(Command):
             if kind == "agv":
                 k.add_argument("--no-policy", action="store_true",
                                help="no policy node: use the Algorithm 1 plan")
+                k.add_argument("--policy", default="",
+                               help="also run the policy node of these AGVs in this process "
+                               "(composition: decisions never leave the process); one of "
+                               f"{', '.join(PolicyFactory.live_names())}; default: none (a policy "
+                               "process answers /<agv>/decide)")
                 k.add_argument("--metrics", default="",
                                help="write decision/offload round trips and lag (JSON) here "
                                "at exit ({id}: the AGV's id)")
             if kind == "policy":
                 k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
                 k.add_argument("--policy", default="mcoo",
-                               help=f"one of {', '.join(PolicyFactory.names())}")
+                               help=f"one of {', '.join(PolicyFactory.live_names())}")
             if kind == "clock":
                 k.add_argument("--expect", default="",
                                help="comma-separated node names to wait for before starting")
@@ -140,26 +148,50 @@ class DemoCommand(Command):
             print(f"offload-ros: {err}", file=sys.stderr)
             return 1
 
+    @staticmethod
+    def _ids(flag: str, text: str, paths: dict[str, str]) -> list[str] | None:
+        """Comma-separated distinct ids; several need ``{id}`` in each per-node path. None
+        (after a one-line error) when they do not."""
+        ids = [a for a in text.split(",") if a]
+        if not ids or len(set(ids)) != len(ids):
+            print(f"offload-ros: error: {flag}: distinct comma-separated ids, got {text!r}",
+                  file=sys.stderr)
+            return None
+        for name, path in paths.items():
+            if len(ids) > 1 and path and "{id}" not in path:
+                print(f"offload-ros: error: --{name}: several nodes need one file each: put "
+                      f"{{id}} in the path, got {path!r}", file=sys.stderr)
+                return None
+        return ids
+
+    def _edge_servers(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
+        """``--id es1`` or ``--id es1,es2,...``: one edge server node, or several in this
+        process, each with its own journal where ``{id}`` names it."""
+        from offload_ros.transport.edge_process import EdgeProcess
+        from offload_ros.transport.node_group import NodeGroup
+        from offload_ros.transport.node_process import NodeProcess
+        config = ConfigSchema(EdgeServerNodeConfig).from_namespace(args)
+        ids = self._ids("--id", args.id, {"journal": config.journal})
+        if ids is None:
+            return 2
+        NodeProcess.configure_logging(ids[0] if len(ids) == 1 else "%(name)s")
+        return NodeGroup([EdgeProcess(es, sc, zenoh, args.time_scale, dataclasses.replace(
+            config, journal=config.journal.replace("{id}", es))) for es in ids]).run()
+
     def _agvs(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
         """``--id agv1`` or ``--id agv1,agv2,...``: one AGV node, or several in this process
         (composition), each with its own files where ``{id}`` names them."""
         from offload_ros.transport.agv_process import AgvProcess
         from offload_ros.transport.node_group import NodeGroup
         from offload_ros.transport.node_process import NodeProcess
-        ids = [a for a in args.id.split(",") if a]
         config = ConfigSchema(AgvControllerConfig).from_namespace(args)
-        if not ids or len(set(ids)) != len(ids):
-            print(f"offload-ros: error: --id: distinct comma-separated ids, got {args.id!r}",
-                  file=sys.stderr)
-            return 2
         paths = {"metrics": args.metrics, "journal": getattr(config, "journal", "")}
-        for flag, path in paths.items():
-            if len(ids) > 1 and path and "{id}" not in path:
-                print(f"offload-ros: error: --{flag}: several AGVs need one file each: put "
-                      f"{{id}} in the path, got {path!r}", file=sys.stderr)
-                return 2
-        NodeProcess.configure_logging(ids[0] if len(ids) == 1 else "%(name)s")
-        nodes = []
+        ids = self._ids("--id", args.id, paths)
+        if ids is None:
+            return 2
+        NodeProcess.configure_logging(ids[0] if len(ids) == 1 and not args.policy
+                                      else "%(name)s")
+        nodes: list[NodeProcess] = []
         for agv in ids:
             own = config
             if paths["journal"]:
@@ -167,6 +199,10 @@ class DemoCommand(Command):
             nodes.append(AgvProcess(agv, sc, zenoh, args.time_scale, own,
                                     use_policy=not args.no_policy,
                                     metrics=args.metrics.replace("{id}", agv)))
+        if args.policy and not args.no_policy:
+            from offload_ros.transport.policy_process import PolicyProcess
+            nodes.append(PolicyProcess(ids[0] + "_policy", sc, zenoh, args.time_scale,
+                                       args.policy, tuple(ids)))
         return NodeGroup(nodes).run()
 
     def _node(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
@@ -175,10 +211,7 @@ class DemoCommand(Command):
         if kind == "agv":
             return self._agvs(args, sc, zenoh)
         elif kind == "edge":
-            from offload_ros.transport.edge_process import EdgeProcess
-            NodeProcess.configure_logging(args.id)
-            proc = EdgeProcess(args.id, sc, zenoh, args.time_scale,
-                               ConfigSchema(EdgeServerNodeConfig).from_namespace(args))
+            return self._edge_servers(args, sc, zenoh)
         elif kind == "policy":
             from offload_ros.transport.policy_process import PolicyProcess
             agvs = tuple(a for a in args.agv.split(",") if a)

@@ -29,6 +29,9 @@ class SimulateCommand(Command):
         s.add_argument("scenario", help="scenario YAML, or a shipped name (factory_5agv)")
         s.add_argument("--policy", default="balanced",
                        help=f"one of {', '.join(PolicyFactory.names())} (default: balanced)")
+        s.add_argument("--noise-seed", type=int, default=0,
+                       help="the noise draw of the scenario's disturbance: section (no section: "
+                       "no effect) (default: 0)")
         s.add_argument("--json", action="store_true", help="print one JSON object")
         s.set_defaults(run=self.simulate)
 
@@ -37,6 +40,9 @@ class SimulateCommand(Command):
         c.add_argument("scenarios", nargs="*", help="scenario files or shipped names "
                        "(default: the shipped factory_5agv)")
         c.add_argument("--policies", default=DEFAULT_POLICIES, help="comma-separated")
+        c.add_argument("--noise-seeds", type=int, default=1,
+                       help="episodes per policy and scenario, noise draws 0..K-1 of each "
+                       "scenario's disturbance: section, averaged (default: 1)")
         c.add_argument("--out", type=Path, default=Path("out/compare"),
                        help="where compare.csv and compare.png go (default: out/compare)")
         c.add_argument("--json", action="store_true", help="print rows as JSON, no table")
@@ -56,7 +62,8 @@ class SimulateCommand(Command):
 
     def simulate(self, args: argparse.Namespace) -> int:
         sc = self.load(args.scenario)
-        res = Simulator(sc).run(PolicyFactory.make(args.policy, sc), name=args.policy)
+        res = Simulator(sc, noise_seed=args.noise_seed).run(PolicyFactory.make(args.policy, sc),
+                                                            name=args.policy)
         if args.json:
             print(json.dumps(res.to_json(), indent=2))
             return 0
@@ -88,7 +95,7 @@ class SimulateCommand(Command):
         policies = [p.strip() for p in args.policies.split(",") if p.strip()]
         if not policies:
             raise EvaluationError("--policies names no policy")
-        rows = Comparison(scenarios, policies).run()
+        rows = Comparison(scenarios, policies, args.noise_seeds).run()
         if args.json:
             print(json.dumps([dict(r.__dict__, of_bound=r.of_bound) for r in rows], indent=2))
             return 0

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
+from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.evaluation.statistics import Statistics
 from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.flow_bound import FlowBound
@@ -25,6 +27,8 @@ class ComparisonRow:
     waits: int
     cycles: int
     bound_kb_per_h: float
+    noise_seeds: int = 1                   # episodes averaged (noise draws 0..K-1)
+    ci95_kb_per_h: float = 0.0             # half-width of processed_kb_per_h's 95 % CI
 
     @property
     def of_bound(self) -> float:
@@ -32,28 +36,45 @@ class ComparisonRow:
 
 
 class Comparison:
-    """Runs every policy on every scenario (one episode each: the simulator is deterministic)."""
+    """Runs every policy on every scenario: one episode each (the simulator is
+    deterministic), or with ``noise_seeds`` K the mean over noise draws 0..K-1 of the
+    scenario's ``disturbance:`` section (the same draws for every policy: paired). The flow
+    bound is the nominal factory's."""
 
-    def __init__(self, scenarios: Sequence[Scenario], policies: Sequence[str]) -> None:
+    def __init__(self, scenarios: Sequence[Scenario], policies: Sequence[str],
+                 noise_seeds: int = 1) -> None:
+        if noise_seeds < 1:
+            raise EvaluationError(f"noise_seeds: must be >= 1, got {noise_seeds!r}")
         self.scenarios = list(scenarios)
         self.policies = list(policies)
+        self.noise_seeds = noise_seeds
 
     def run(self) -> list[ComparisonRow]:
         rows = []
         for sc in self.scenarios:
-            sim = Simulator(sc)
+            sims = [Simulator(sc, noise_seed=s) for s in range(self.noise_seeds)]
             bound = FlowBound(sc).solve().processed_kb_per_h
             for name in self.policies:
-                res = sim.run(PolicyFactory.make(name, sc), name=name)
+                runs = [sim.run(PolicyFactory.make(name, sc), name=name) for sim in sims]
+                k = len(runs)
+
+                def mean(values: list[float]) -> float:
+                    return values[0] if k == 1 else sum(values) / k
+                per_h = Statistics.of([r.processed_kb_per_h for r in runs])
                 rows.append(ComparisonRow(
-                    sc.name, name, res.processed_kb_per_h, res.processed_kb, res.delivered_kb,
-                    res.wait_s, sum(a.waits for a in res.agvs.values()), res.cycles, bound))
+                    sc.name, name, per_h.mean, mean([r.processed_kb for r in runs]),
+                    mean([r.delivered_kb for r in runs]), mean([r.wait_s for r in runs]),
+                    mean([sum(a.waits for a in r.agvs.values()) for r in runs]),
+                    mean([r.cycles for r in runs]), bound, k,
+                    0.0 if k == 1 else per_h.half_width))
         return rows
 
     @staticmethod
     def table(rows: Sequence[ComparisonRow]):
         from rich.table import Table
-        table = Table(title="processed work per hour (flow bound = ceiling)")
+        seeds = max((r.noise_seeds for r in rows), default=1)
+        table = Table(title="processed work per hour (flow bound = ceiling)" + (
+            f"; mean ± 95 % CI over {seeds} noise draws" if seeds > 1 else ""))
         for col, just in (("scenario", "left"), ("policy", "left"), ("kB/h", "right"),
                           ("of bound", "right"), ("wait s", "right"), ("waits", "right"),
                           ("cycles", "right")):
@@ -66,8 +87,10 @@ class Comparison:
                 table.add_row(r.scenario, "[dim]flow bound[/dim]", f"{r.bound_kb_per_h:,.0f}",
                               "100.0%", "", "", "")
             last = r.scenario
-            table.add_row("", r.policy, f"{r.processed_kb_per_h:,.0f}", f"{r.of_bound:.1%}",
-                          f"{r.wait_s:,.0f}", str(r.waits), str(r.cycles))
+            kb = f"{r.processed_kb_per_h:,.0f}" + (f" ± {r.ci95_kb_per_h:,.0f}"
+                                                    if r.noise_seeds > 1 else "")
+            table.add_row("", r.policy, kb, f"{r.of_bound:.1%}", f"{r.wait_s:,.0f}",
+                          f"{r.waits:g}", f"{r.cycles:g}")
         return table
 
     @staticmethod

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.evaluation.statistics import Statistics
+from offload_ros.model.disturbance import Disturbance
 from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario_generator import ScenarioGenerator
 from offload_ros.model.seeding import Seeding
@@ -27,6 +28,8 @@ class ExperimentKind:
     values: tuple[float, ...]
     generator: Callable[[float], ScenarioGenerator]
     figure: str
+    #: timing noise at x (each factory runs the draw of its own seed); None: nominal
+    disturbance: Callable[[float], Disturbance] | None = None
 
 
 KINDS: dict[str, ExperimentKind] = {
@@ -42,6 +45,11 @@ KINDS: dict[str, ExperimentKind] = {
     "es-rate": ExperimentKind(
         "ES rate bound [kB/min]", (50, 60, 70, 80, 90),
         lambda x: ScenarioGenerator(agvs=5, es=6, rate_max=float(x)), "Fig. 7"),
+    "noise": ExperimentKind(
+        "timing noise x (starts ±5x s; legs, rates ±1x %)", (0, 1, 2, 4, 6),
+        lambda x: ScenarioGenerator(agvs=8, es=6), "8 AGVs, 6 ES: noise curve",
+        lambda x: Disturbance(start_jitter_s=5.0 * x, leg_time_variation=0.01 * x,
+                              rate_variation=0.01 * x)),
 }
 
 
@@ -89,7 +97,9 @@ class Experiment:
             gen = replace(self.kind.generator(x), horizon_s=self.config.horizon_s)
             for seed in Seeding.evaluation_seeds(self.config.seeds):
                 sc = gen.generate(seed)
-                sim = Simulator(sc)
+                if self.kind.disturbance is not None:
+                    sc = replace(sc, disturbance=self.kind.disturbance(x))
+                sim = Simulator(sc, noise_seed=seed)
                 row = {"x": x, "seed": seed, BOUND: FlowBound(sc).solve().processed_kb_per_h}
                 for name in self.policies:
                     row[name] = sim.run(PolicyFactory.make(name, sc), name=name).processed_kb_per_h

@@ -1,4 +1,5 @@
-"""``offload-ros bench sim``: simulator speed and the cost of counterfactual replays."""
+"""``offload-ros bench sim``: simulator speed, the cost of counterfactual replays, and the
+rollout planner's cost per decision (full and truncated lookahead)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.planner_registry import PlannerRegistry
+from offload_ros.planning.rollout_planner import RolloutPlanner, RolloutPlannerConfig
 from offload_ros.sim.counterfactual_replay import CounterfactualReplay
 from offload_ros.sim.simulator import Simulator
 
@@ -25,13 +29,48 @@ def _cpu_per_call(fn: Callable[[], object], min_s: float) -> tuple[float, int]:
             return used / n, n
 
 
+class _TimedRollout(RolloutPlanner):
+    """The rollout planner with each decision's CPU time kept."""
+
+    def __init__(self, scenario: Scenario, config: RolloutPlannerConfig) -> None:
+        super().__init__(scenario, config)
+        self.cpu_s: list[float] = []
+
+    def decide_in(self, obs, simulator, snapshot) -> float:
+        start = time.process_time()
+        amount = super().decide_in(obs, simulator, snapshot)
+        self.cpu_s.append(time.process_time() - start)
+        return amount
+
+
 class SimBench:
     """Measures everything in one run, so the ratios compare like with like."""
+
+    ROLLOUT_LOOKAHEADS_S = (0.0, 600.0)       # to the horizon, and 10 sim minutes
 
     def __init__(self, scenario_path: Path, min_s: float = 0.5) -> None:
         self.scenario_path = scenario_path
         self.scenario = Scenario.load(scenario_path)
         self.min_s = min_s
+
+    def rollout_costs(self, sim: Simulator) -> dict:
+        """Per lookahead: CPU per decision (p50, p99, max), rollouts per decision, and the
+        episode's processed work against greedy's."""
+        greedy = sim.run(PlannerRegistry.make("greedy", self.scenario)).processed_kb
+        out = {}
+        for lookahead in self.ROLLOUT_LOOKAHEADS_S:
+            planner = _TimedRollout(self.scenario, RolloutPlannerConfig(lookahead_s=lookahead))
+            res = sim.run(planner)
+            ms = np.asarray(planner.cpu_s) * 1e3
+            out["horizon" if lookahead == 0 else f"{lookahead:g} s"] = {
+                "lookahead_s": lookahead, "decisions": len(ms),
+                "decision_cpu_ms_p50": float(np.percentile(ms, 50)),
+                "decision_cpu_ms_p99": float(np.percentile(ms, 99)),
+                "decision_cpu_ms_max": float(ms.max()),
+                "rollouts_per_decision": planner.rollouts / max(1, len(ms)),
+                "episode_cpu_s": float(ms.sum() / 1e3),
+                "vs_greedy": res.processed_kb / greedy}
+        return out
 
     def run(self) -> dict:
         sc = self.scenario
@@ -41,6 +80,8 @@ class SimBench:
                      "policies": {}, "counterfactual": {}}
         for name in PlannerRegistry.names():
             if name == "fixed" and any(a.plan_kb is None for a in sc.agvs):
+                continue
+            if name == "rollout":             # timed per decision below
                 continue
             policy = PlannerRegistry.make(name, sc)
             cpu, n = _cpu_per_call(lambda: sim.run(policy), self.min_s)
@@ -80,4 +121,5 @@ class SimBench:
                 "replays_from_scratch_ms": scratch * 1e3,
                 "snapshot_saving": scratch / replays,
             }
+        out["rollout"] = self.rollout_costs(sim)
         return out

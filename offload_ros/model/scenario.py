@@ -9,6 +9,7 @@ from typing import Any
 
 from offload_ros.model.agv import Agv
 from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
+from offload_ros.model.disturbance import Disturbance
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 
@@ -46,6 +47,10 @@ class Scenario:
         default=None,
         metadata={"kind": "aigc", "help": "AIGC tasks, radio and cost (optional; "
                                           "AigcSettings has the defaults)"})
+    disturbance: Disturbance | None = field(
+        default=None,
+        metadata={"kind": "disturbance", "help": "seeded timing noise (optional; absent: "
+                                                 "the exact contract)"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "edge_servers", tuple(self.edge_servers))
@@ -72,6 +77,9 @@ class Scenario:
         if self.aigc is not None:
             out += _range_problems(self.aigc, "aigc.")
             out += [(f"aigc.{f}", m) for f, m in self.aigc.problems()]
+        if self.disturbance is not None:
+            out += _range_problems(self.disturbance, "disturbance.")
+            out += [(f"disturbance.{f}", m) for f, m in self.disturbance.problems()]
         known_ids = {es.id for es in self.edge_servers}
         known = ", ".join(sorted(known_ids)) or "none"
         for i, agv in enumerate(self.agvs):
@@ -184,6 +192,8 @@ class Scenario:
         }
         if self.aigc is not None:
             out["aigc"] = clean(self.aigc)
+        if self.disturbance is not None:
+            out["disturbance"] = clean(self.disturbance)
         return out
 
     def to_yaml(self) -> str:
@@ -196,6 +206,8 @@ class Scenario:
         lines += [f"  - {_flow(a)}" for a in d["agvs"]]
         if "aigc" in d:
             lines.append(f"aigc: {_flow(d['aigc'])}")
+        if "disturbance" in d:
+            lines.append(f"disturbance: {_flow(d['disturbance'])}")
         return "\n".join(lines) + "\n"
 
 

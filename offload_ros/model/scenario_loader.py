@@ -12,6 +12,7 @@ import yaml
 
 from offload_ros.model.agv import Agv
 from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
+from offload_ros.model.disturbance import Disturbance
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.errors import ModelError
 from offload_ros.model.scenario import Scenario
@@ -58,19 +59,24 @@ class ScenarioLoader:
         if root is None:
             raise ModelError("empty file: a scenario needs edge_servers and agvs", file=source)
         self._constructor = _NumberLoader("")
-        top = self._mapping(root, "", Scenario, skip=("edge_servers", "agvs", "aigc"))
+        top = self._mapping(root, "", Scenario,
+                            skip=("edge_servers", "agvs", "aigc", "disturbance"))
         ess = [self._mapping(n, f"edge_servers[{i}]", EdgeServer)
                for i, n in enumerate(self._sequence(top.pop("edge_servers", None), "edge_servers"))]
         agvs = [self._mapping(n, f"agvs[{i}]", Agv)
                 for i, n in enumerate(self._sequence(top.pop("agvs", None), "agvs"))]
         if "aigc" in top:
             top["aigc"] = self._mapping(top["aigc"], "aigc", AigcSettings)
+        if "disturbance" in top:
+            top["disturbance"] = self._mapping(top["disturbance"], "disturbance", Disturbance)
         if self._problems:
             self._raise()
         top.setdefault("name", default_name)
         try:
             if "aigc" in top:
                 top["aigc"] = AigcSettings(**top["aigc"])
+            if "disturbance" in top:
+                top["disturbance"] = Disturbance(**top["disturbance"])
             return Scenario(edge_servers=tuple(EdgeServer(**e) for e in ess),
                             agvs=tuple(Agv(**a) for a in agvs), **top)
         except ModelError as err:

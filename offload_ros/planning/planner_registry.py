@@ -11,6 +11,7 @@ from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.fixed_planner import FixedPlanner
 from offload_ros.planning.greedy_planner import GreedyPlanner
 from offload_ros.planning.random_planner import RandomPlanner
+from offload_ros.planning.rollout_planner import RolloutPlanner
 
 
 class PlannerRegistry:
@@ -22,6 +23,7 @@ class PlannerRegistry:
         "balanced": BalancedPlanner,
         "cooperative": CooperativePlanner,
         "random": RandomPlanner,
+        "rollout": RolloutPlanner,
     }
 
     @classmethod

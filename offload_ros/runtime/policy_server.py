@@ -27,7 +27,7 @@ class PolicyServer:
     def __init__(self, scenario: Scenario, policy: str, agv_ids: tuple[str, ...] = ()) -> None:
         self.scenario, self.name = scenario, policy
         try:
-            self.policy = PolicyFactory.make(policy, scenario)
+            self.policy = PolicyFactory.make_live(policy, scenario)
         except EvaluationError as err:
             raise NodeError(f"policy node: {err}") from err
         sim = Simulator(scenario)
@@ -91,7 +91,7 @@ class PolicyServer:
         stateful one, such as ``random``, keeps its stream), so that the first real decision
         is not the process's first call (lazy imports, a network's first forward). Returns
         the decisions made."""
-        policy = PolicyFactory.make(self.name, self.scenario)
+        policy = PolicyFactory.make_live(self.name, self.scenario)
         made = 0
         for agv in sorted(self.serves):
             m = self.agv_ids.index(agv)

@@ -45,6 +45,18 @@ class Policy(Protocol):
     def decide(self, obs: Observation) -> float: ...
 
 
+class StatePolicy(Protocol):
+    """A policy that plans from the simulator's state (the ``rollout`` planner):
+    :meth:`Simulator.run` calls ``decide_in(obs, simulator, snapshot)``, where ``snapshot()``
+    returns a copy of the state just before this decision, which
+    :meth:`Simulator.rollout` continues from."""
+
+    name: str
+
+    def decide_in(self, obs: Observation, simulator: "Simulator",
+                  snapshot: Callable[[], "_State"]) -> float: ...
+
+
 @dataclass(frozen=True)
 class SimulatorConfig:
     """Simulator knobs that are not part of the scenario."""
@@ -94,11 +106,19 @@ class _State:
 
 class Simulator:
     """Runs episodes of one scenario. Build once, run many times (it precompiles routes,
-    driving times and every AGV's Algorithm 1 plan)."""
+    driving times and every AGV's Algorithm 1 plan).
 
-    def __init__(self, scenario: Scenario, config: SimulatorConfig | None = None) -> None:
+    ``noise_seed``: where the scenario has an active ``disturbance:`` section, its draw for
+    this seed moves start times, scales each leg's driving time and each server's rate
+    (``Disturbance.draw``); without the section nothing changes, whatever the seed. The
+    Algorithm 1 plan stays the nominal factory's: a policy plans for the file, and meets
+    the disturbed factory only through what it observes."""
+
+    def __init__(self, scenario: Scenario, config: SimulatorConfig | None = None,
+                 noise_seed: int = 0) -> None:
         self.scenario = scenario
         self.config = config or SimulatorConfig()
+        self.noise_seed = noise_seed
         sc = scenario
         self.agv_ids = tuple(a.id for a in sc.agvs)
         self.es_ids = tuple(e.id for e in sc.edge_servers)
@@ -116,6 +136,18 @@ class Simulator:
         # what the Algorithm 1 plan still expects after stop k: sum(plan[k+1:]); the default
         # request at stop k is what it carries beyond that, so a shortfall moves on.
         self.tail = [[sum(p[k + 1:]) for k in range(len(p))] for p in DefaultPlan(sc).all()]
+        noise = sc.disturbance
+        self.draw = noise.draw(sc, noise_seed) if noise is not None and noise.active else None
+        if self.draw is not None:
+            d = self.draw
+            self.start_time = [s + o for s, o in zip(self.start_time, d.start_offset_s)]
+            self.legs = [[t * f for t, f in zip(legs, fs)] for legs, fs in
+                         zip(self.legs, d.leg_factor)]
+            self.cycle = [sum(legs) for legs in self.legs]
+            self.reach = [[sum(legs[:k + 1]) for k in range(len(legs) - 1)]
+                          for legs in self.legs]
+            self.rate = [r * f for r, f in zip(self.rate, d.rate_factor)]
+        self._all_it_carries = [[math.inf] * len(r) for r in self.route]     # greedy
 
     # ------------------------------------------------------------------ public API
     def run(self, policy: Policy | Callable[[Observation], float], *, record: bool = False,
@@ -135,6 +167,14 @@ class Simulator:
         trace = Trace([[] for _ in self.route], [], {}) if record else None
         st = self._initial_state()
         loop = self._loop(st, static, None, trace, label)
+        planner = getattr(policy, "decide_in", None)
+        if planner is not None:            # a StatePolicy: it plans from a copy of `st`
+            def decide(obs: Observation) -> float:
+                def snapshot() -> _State:
+                    snap = st.copy()           # the decision's arrival is back on the heap
+                    heapq.heappush(snap.heap, (obs.time_s, ARRIVAL, obs.agv))
+                    return snap
+                return planner(obs, self, snapshot)
         if static is None:
             try:
                 obs = next(loop)
@@ -159,6 +199,25 @@ class Simulator:
         for _ in self._loop(st, None, (agent, requests, relative), None, label):
             raise SimError("a counterfactual replay never asks a policy")  # pragma: no cover
         return self._result(st, label, None)
+
+    def rollout(self, snapshot: "_State", agent: int, amount: float, base: str,
+                until: float | None = None) -> float:
+        """The value of ``agent`` asking ``amount`` at its decision pending in ``snapshot``
+        (from a :class:`StatePolicy`'s ``snapshot()``) while every later decision, its own
+        and the others', follows ``base`` (``"greedy"``: all it carries; ``"plan"``: its
+        Algorithm 1 amount), simulated up to ``until`` (``None``: the horizon): the work
+        processed by then plus the backlog its servers can still process before the horizon
+        (at the horizon, exactly the episode's processed work)."""
+        horizon = self.scenario.horizon_s
+        until = horizon if until is None or until > horizon else until
+        static = "plan" if base == "plan" else self._all_it_carries
+        st = snapshot.copy()
+        for _ in self._loop(st, static, None, None, "rollout", first=(agent, amount),
+                            until=until):
+            raise SimError("a rollout never asks a policy")  # pragma: no cover
+        left = horizon - until
+        return sum(st.processed) + sum(b if b < r * left else r * left
+                                       for b, r in zip(st.backlog, self.rate))
 
     def processed_at(self, st: "_State", t: float) -> float:
         """Total work processed by ``t`` (no later than the next event), without advancing."""
@@ -193,9 +252,12 @@ class Simulator:
         heapq.heapify(st.heap)
         return st
 
-    def _loop(self, st: _State, static: Any, replay: Any, trace: Trace | None, label: str
+    def _loop(self, st: _State, static: Any, replay: Any, trace: Trace | None, label: str,
+              first: tuple[int, float] | None = None, until: float | None = None
               ) -> Generator[Observation, float, None]:
-        horizon = self.scenario.horizon_s
+        """``first``: (agent, amount) that agent asks at its next decision whatever else
+        decides; ``until``: stop there instead of at the horizon (a truncated rollout)."""
+        horizon = self.scenario.horizon_s if until is None else until
         route, legs, load, tail = self.route, self.legs, self.load, self.tail
         rate, cap, shared = self.rate, self.cap, self.shared
         t_upd, backlog, processed = st.t_upd, st.backlog, st.processed
@@ -246,7 +308,9 @@ class Simulator:
                     plan = rem - tail[m][k]
                     if plan < 0.0:
                         plan = 0.0
-                    if m == cf_agent:
+                    if first is not None and first[0] == m:
+                        a, first = first[1], None
+                    elif m == cf_agent:
                         a = plan
                     elif cf_requests is not None:
                         reqs = cf_requests[m]

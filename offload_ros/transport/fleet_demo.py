@@ -71,6 +71,14 @@ class FleetDemoConfig:
     agvs_per_process: int = field(default=1, metadata={
         "help": "AGV nodes per AGV process (a thread each) and AGVs per policy process, for "
                 "big fleets; 1: a process per node"})
+    edge_servers_per_process: int = field(default=1, metadata={
+        "help": "edge server nodes per process (a thread each), for big fleets; 1: a process "
+                "per edge server"})
+    policy_in_agv_process: bool = field(default=False, metadata={
+        "help": "run each AGV process's policy node inside that process (composition, as "
+                "on an AGV that runs its own policy): a decision is then a call within the "
+                "process, never a network round trip; false: a policy process per "
+                "agvs_per_process AGVs"})
     restart_limit: int = field(default=3, metadata={
         "help": "restarts allowed per node process that dies (AGV, policy, edge server, "
                 "router); one death more ends the demo with an error and the report so far"})
@@ -99,9 +107,13 @@ class FleetDemo:
         if config.foxglove:
             from offload_ros.transport.foxglove_view import FoxgloveViewConfig
             self.view_config = FoxgloveViewConfig(port=config.foxglove)
-        if config.agvs_per_process < 1:
-            raise TransportError(f"agvs_per_process: must be >= 1, got "
-                                 f"{config.agvs_per_process!r}")
+        for name in ("agvs_per_process", "edge_servers_per_process"):
+            if not getattr(config, name) >= 1:
+                raise TransportError(f"{name}: must be >= 1, got {getattr(config, name)!r}")
+        if config.kill_es and config.edge_servers_per_process != 1:
+            raise TransportError("kill_es: kills one edge server's process; it needs "
+                                 "edge_servers_per_process 1, got "
+                                 f"{config.edge_servers_per_process!r}")
         for name in ("time_scale", "ready_timeout_s"):
             if not getattr(config, name) > 0:
                 raise TransportError(f"{name}: must be > 0, got {getattr(config, name)!r}")
@@ -117,7 +129,7 @@ class FleetDemo:
             raise TransportError(f"kill_at_min: {config.kill_at_min:g} is not before the end "
                                  f"of the run ({horizon / 60:g} sim minutes)")
         self.scenario = dataclasses.replace(base, horizon_s=horizon)
-        PolicyFactory.make(config.policy, self.scenario)     # a bad name fails here, at once
+        PolicyFactory.make_live(config.policy, self.scenario)   # a bad name fails here, at once
         self.out = Path(config.out)
         endpoint = config.endpoint or f"tcp/127.0.0.1:{self._free_port()}"
         # a router process of its own routes the fleet; this process is a client of it
@@ -174,20 +186,25 @@ class FleetDemo:
         tmp.replace(self.out / "nodes.json")       # whoever reads it sees a whole file
 
     def _start_nodes(self) -> None:
-        for es in self.scenario.edge_servers:
-            self._spawn(es.id, ["edge", "--id", es.id, "--journal",
-                                str(self.out / "journal" / f"{es.id}.db"),
-                                "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
+        es, per_es = [e.id for e in self.scenario.edge_servers], \
+            self.config.edge_servers_per_process
+        for group in (es[i:i + per_es] for i in range(0, len(es), per_es)):
+            self._spawn(group[0], ["edge", "--id", ",".join(group), "--journal",
+                                   str(self.out / "journal" / "{id}.db"),
+                                   "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
         ids, per = [a.id for a in self.scenario.agvs], self.config.agvs_per_process
         for group in (ids[i:i + per] for i in range(0, len(ids), per)):
             # a process is named after its first AGV (whose node's readiness it waits for)
             agvs = ",".join(group)
-            self._spawn(f"{group[0]}_policy", ["policy", "--agv", agvs,
-                                               "--policy", self.config.policy])
+            composed = ["--policy", self.config.policy] if self.config.policy_in_agv_process \
+                else []
+            if not composed:
+                self._spawn(f"{group[0]}_policy", ["policy", "--agv", agvs,
+                                                   "--policy", self.config.policy])
             self._spawn(group[0], ["agv", "--id", agvs, "--aigc-tasks-per-hour",
                                    repr(self.config.aigc_tasks_per_hour), "--journal",
                                    str(self.out / "journal" / "{id}.db"), "--metrics",
-                                   str(self.out / "logs" / "{id}.metrics.json")])
+                                   str(self.out / "logs" / "{id}.metrics.json")] + composed)
 
     def _connect(self, make):
         """Open this process's session once the router listens (or say why not)."""

@@ -14,12 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from offload_ros.bag.errors import BagError
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.transport.errors import TransportError
 from offload_ros.transport.zenoh_config import ZenohConfig
+
+if TYPE_CHECKING:
+    from offload_ros.transport.subscription_hub import SubscriptionHub
 
 Callback = Callable[[Any, str], None]
 
@@ -43,6 +46,7 @@ class ZenohBus:
         self._caches: dict[str, deque] = {}
         self._keep: list[Any] = []
         self._lock = threading.Lock()
+        self.hub: SubscriptionHub | None = None      # set by NodeGroup
 
     # ------------------------------------------------------------------ keys
     def key(self, name: str) -> str:
@@ -86,26 +90,45 @@ class ZenohBus:
 
     def subscribe(self, topic: str, typename: str, callback: Callback, *,
                   transient: bool = False) -> None:
-        """``topic`` may hold ``*`` for one chunk (``/*/pheromones``)."""
-        def on_sample(sample: Any) -> None:
-            self._deliver(str(sample.key_expr), sample.payload.to_bytes(),
-                          sample.attachment, typename, callback)
-        self._keep.append(self.session.declare_subscriber(self.key(topic), on_sample))
+        """``topic`` may hold ``*`` for one chunk (``/*/pheromones``). Where this bus shares
+        a :class:`SubscriptionHub` with the other nodes of its process, the process holds one
+        subscription per topic and decodes each sample once for all of them."""
+        if self.hub is not None:
+            self.hub.subscribe(self, topic, typename, callback)
+        else:
+            self.declare_subscriber(topic, typename, lambda key, message, sender: self.call_back(
+                callback, key, typename, message, sender))
         if transient:
             for reply in self.session.get(self.cache_key(topic), timeout=2.0):
                 if reply.ok is not None:
                     s = reply.ok
-                    self._deliver(str(s.key_expr), s.payload.to_bytes(), s.attachment,
-                                  typename, callback)
+                    key, sender = str(s.key_expr), self._sender(s.attachment)
+                    message = self._decode(key, typename, s.payload.to_bytes(), sender)
+                    if message is not None:
+                        self.call_back(callback, key, typename, message, sender)
 
-    def _deliver(self, key: str, data: bytes, attachment: Any, typename: str,
-                 callback: Callback) -> None:
-        sender = self._sender(attachment)
+    def declare_subscriber(self, topic: str, typename: str,
+                           handle: Callable[[str, Any, str], None]) -> None:
+        """One Zenoh subscriber on this session: ``handle(key, message, sender)`` for each
+        sample that decodes (one that does not is logged and dropped)."""
+        def on_sample(sample: Any) -> None:
+            key, sender = str(sample.key_expr), self._sender(sample.attachment)
+            message = self._decode(key, typename, sample.payload.to_bytes(), sender)
+            if message is not None:
+                handle(key, message, sender)
+        self._keep.append(self.session.declare_subscriber(self.key(topic), on_sample))
+
+    def _decode(self, key: str, typename: str, data: bytes, sender: str) -> Any | None:
         try:
-            message = self.types.decode(typename, data)
+            return self.types.decode(typename, data)
         except BagError as err:
             self.log.warning("dropped a message on %s from %s: %s", key, sender, err)
-            return
+            return None
+
+    def call_back(self, callback: Callback, key: str, typename: str, message: Any,
+                  sender: str) -> None:
+        """``callback(message, sender)``; what it raises is logged (a bad message must not
+        stop the node)."""
         try:
             callback(message, sender)
         except Exception as err:  # noqa: BLE001 - a bad message must not stop the node
@@ -161,10 +184,19 @@ class ZenohBus:
             query.reply(key, payload, attachment=self.node.encode())
 
         self._keep.append(self.session.declare_queryable(key, on_query, complete=True))
+        if self.hub is not None and not deferred:
+            self.hub.serve_locally(service, handler)
 
     def call(self, service: str, typename: str, request: Any, timeout: float) -> Any | None:
         """The response, or ``None`` when none came within ``timeout`` (or it was an error,
         which is logged)."""
+        local = self.hub.local_service(service) if self.hub is not None else None
+        if local is not None:       # served by a node of this process: no round trip
+            try:
+                return local(request, self.node)
+            except Exception:  # noqa: BLE001 - as a remote server's error reply
+                self.log.exception("%s failed in this process", service)
+                return None
         data = self.types.encode(typename + "_Request", request)
         try:
             replies = self.session.get(self.key(service), payload=data, timeout=timeout,

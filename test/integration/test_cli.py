@@ -261,6 +261,9 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
     (["node", "edge", "--id", "es9"], "edge server 'es9' is not in scenario"),
     (["node", "policy", "--agv", "agv1", "--policy", "nope"], "unknown policy 'nope'"),
     (["demo", "--policy", "nope"], "unknown policy 'nope'"),
+    (["demo", "--policy", "rollout"], "plans from the simulator's state"),
+    (["node", "policy", "--agv", "agv1", "--policy", "rollout"],
+     "plans from the simulator's state"),
     (["demo", "--kill-es", "es9"], "kill_es: no edge server 'es9' in factory_5agv"),
     (["demo", "--minutes", "-1"], "minutes: must be > 0"),
     (["demo", "--time-scale", "0"], "time_scale: must be > 0"),
@@ -268,6 +271,12 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
     (["bag", "info", "no_such_bag"], "not a rosbag2 folder"),
     (["node", "agv", "--id", "agv1", "--mode", "nav2"], "Nav2 mode needs the ROS 2 shell"),
     (["node", "agv", "--id", "agv1", "--zenoh-mode", "mesh"], "mode: must be one of"),
+    (["node", "agv", "--id", "agv1,agv1"], "--id: distinct comma-separated ids"),
+    (["node", "edge", "--id", "es1,es2", "--journal", "es.db"],
+     "--journal: several nodes need one file each"),
+    (["demo", "--edge-servers-per-process", "0"], "edge_servers_per_process: must be >= 1"),
+    (["demo", "--kill-es", "es1", "--edge-servers-per-process", "2"],
+     "kill_es: kills one edge server's process"),
 ])
 def test_runtime_usage_errors_exit_2_naming_the_problem(args, needle):
     out = run(*args)

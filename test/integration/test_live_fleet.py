@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,15 +20,9 @@ from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
 from offload_ros.sim.simulator import Simulator
 from offload_ros.transport.zenoh_config import ZenohConfig
-from test.conftest import ROOT, SCENARIOS
+from test.conftest import ROOT, SCENARIOS, free_port
 
 zenoh = pytest.importorskip("zenoh")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo(tmp_path, *args, endpoint=None):

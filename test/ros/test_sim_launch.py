@@ -23,7 +23,7 @@ from offload_ros.model.scenario import Scenario  # noqa: E402
 from offload_ros.sim.simulator import Simulator  # noqa: E402
 
 HORIZON_S = 600.0
-POLICIES = ["greedy", "fixed", "balanced", "cooperative", "random", "mcoo", "dqn", "ac"]
+POLICIES = list(PolicyFactory.live_names())     # every policy a node can run
 
 
 def simulated(policy: str):
@@ -86,6 +86,18 @@ def test_a_bad_scenario_fails_at_once_naming_it(tmp_path, ros_env):
     assert proc.returncode != 0
     assert "no such scenario file or shipped scenario: no_such_factory" in \
         proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("policy,words", [
+    ("nope", "unknown policy 'nope'"),
+    ("rollout", "plans from the simulator's state, which the live fleet does not rebuild yet")])
+def test_a_policy_no_node_can_run_fails_at_once_naming_it(tmp_path, ros_env, policy, words):
+    proc = subprocess.run(["ros2", "launch", "offload_ros", "sim.launch.py",
+                           f"policy:={policy}"], cwd=tmp_path, env=ros_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert words in proc.stdout + proc.stderr
+    assert "policy_node" not in proc.stdout + proc.stderr       # no node was started
 
 
 def _journalled(path) -> dict:

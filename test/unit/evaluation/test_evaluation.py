@@ -87,6 +87,26 @@ def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
         plt.close(fig)
 
 
+def test_the_noise_sweep_starts_nominal_and_disturbs_each_factory_by_its_own_draw():
+    from dataclasses import replace
+
+    from offload_ros.evaluation.experiment import KINDS
+    from offload_ros.model.seeding import Seeding
+    from offload_ros.sim.simulator import Simulator
+    exp = Experiment("noise", ExperimentConfig(seeds=2, policies="greedy", horizon_s=900.0))
+    _, raw = exp.run()
+    kind = KINDS["noise"]
+    for row in raw:
+        sc = replace(kind.generator(row["x"]), horizon_s=900.0).generate(row["seed"])
+        nominal = Simulator(sc).run(PolicyFactory.make("greedy", sc)).processed_kb_per_h
+        noisy = replace(sc, disturbance=kind.disturbance(row["x"]))
+        drawn = Simulator(noisy, noise_seed=row["seed"]).run(
+            PolicyFactory.make("greedy", noisy)).processed_kb_per_h
+        assert row["greedy"] == drawn
+        assert (row["greedy"] == nominal) == (row["x"] == 0)
+    assert {r["seed"] for r in raw} == set(Seeding.evaluation_seeds(2))
+
+
 def test_bad_experiment_requests():
     with pytest.raises(EvaluationError, match="unknown experiment"):
         Experiment("agv-speed")

@@ -4,7 +4,6 @@ edge server's state, answer as an edge server, or speak for another AGV."""
 
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
@@ -15,17 +14,11 @@ from offload_ros.transport.errors import TransportError
 from offload_ros.transport.fleet_security import FleetSecurity
 from offload_ros.transport.zenoh_bus import ZenohBus
 from offload_ros.transport.zenoh_config import ZenohConfig
-from test.conftest import SCENARIOS
+from test.conftest import SCENARIOS, free_port
 
 SCENARIO = Scenario.load(SCENARIOS / "factory_5agv.yaml")
 TYPES = MessageTypes.default()
 WAIT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rules_of(acl: dict, subject: str) -> list[dict]:

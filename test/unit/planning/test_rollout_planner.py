@@ -1,0 +1,103 @@
+"""The rollout planner: exact values from the simulator's state, never below its base, the
+same numbers for the same factory, and refused where no simulator state exists (live)."""
+
+from __future__ import annotations
+
+import pytest
+
+from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.scenario import Scenario
+from offload_ros.model.scenario_generator import ScenarioGenerator
+from offload_ros.planning.errors import PlanningError
+from offload_ros.planning.planner_registry import PlannerRegistry
+from offload_ros.planning.rollout_planner import RolloutPlanner, RolloutPlannerConfig
+from offload_ros.sim.simulator import Simulator
+from test.conftest import SCENARIOS
+
+BASE_POLICY = {"greedy": "greedy", "plan": "balanced"}
+
+
+def test_a_rollout_of_the_base_amount_is_the_base_episode_exactly():
+    """From the state at any decision, continuing with the base's amount to the horizon is
+    the base's own episode: its processed work to the last bit."""
+    sc = Scenario.load(SCENARIOS / "congested_8agv.yaml")
+    sim = Simulator(sc)
+    values = []
+
+    class Probe:                          # greedy, and the rollout value of its every choice
+        name = "probe"
+
+        def decide_in(self, obs, simulator, snapshot):
+            values.append(simulator.rollout(snapshot(), obs.agv, obs.remaining_kb, "greedy"))
+            return obs.remaining_kb
+
+    probed = sim.run(Probe())
+    greedy = sim.run(PlannerRegistry.make("greedy", sc))
+    assert probed.processed_kb == greedy.processed_kb
+    assert len(values) > 50
+    assert values == pytest.approx([greedy.processed_kb] * len(values), rel=1e-12)
+
+
+@pytest.mark.parametrize("base", ["greedy", "plan"])
+def test_rollout_is_never_below_its_base_on_random_factories(base):
+    gen = ScenarioGenerator(agvs=5, es=6, route_min=3, route_max=5, horizon_s=1800.0)
+    gains = []
+    for seed in range(12):
+        sc = gen.generate(seed)
+        sim = Simulator(sc)
+        base_kb = sim.run(PlannerRegistry.make(BASE_POLICY[base], sc)).processed_kb
+        rolled = sim.run(RolloutPlanner(sc, RolloutPlannerConfig(base=base))).processed_kb
+        assert rolled >= base_kb - 1e-6 * base_kb, (seed, rolled, base_kb)
+        gains.append(rolled / base_kb)
+    assert max(gains) > 1.001              # and it does find something somewhere
+
+
+def test_rollout_gains_on_a_congested_shipped_factory_and_repeats_itself():
+    sc = Scenario.load(SCENARIOS / "congested_8agv.yaml")
+    sim = Simulator(sc)
+    greedy = sim.run(PlannerRegistry.make("greedy", sc)).processed_kb
+    first = sim.run(PolicyFactory.make("rollout", sc))
+    again = sim.run(PolicyFactory.make("rollout", sc))
+    assert first.processed_kb == again.processed_kb and first.agvs == again.agvs
+    assert first.processed_kb > 1.02 * greedy
+    assert first.conservation()["loaded_minus_delivered_carried"] == pytest.approx(0, abs=1e-6)
+
+
+def test_candidates_start_with_the_base_and_stay_within_what_it_carries():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    seen = []
+
+    class Spy(RolloutPlanner):
+        def decide_in(self, obs, simulator, snapshot):
+            seen.append((obs, self.candidates(obs)))
+            return super().decide_in(obs, simulator, snapshot)
+
+    for base in ("greedy", "plan"):
+        seen.clear()
+        planner = Spy(sc, RolloutPlannerConfig(base=base, candidates=3))
+        Simulator(sc).run(planner)
+        assert seen and planner.rollouts == sum(len(c) for _, c in seen)
+        for obs, cands in seen:
+            want = obs.remaining_kb if base == "greedy" else min(obs.plan_kb, obs.remaining_kb)
+            assert cands[0] == want
+            assert all(0.0 <= a <= obs.remaining_kb for a in cands)
+            assert 0.0 in cands and obs.remaining_kb in cands
+            assert len(set(cands)) == len(cands)
+
+
+def test_without_the_simulator_state_it_refuses_plainly():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    with pytest.raises(PlanningError, match="plans from the simulator's state"):
+        RolloutPlanner(sc).decide(None)
+    with pytest.raises(EvaluationError, match="the live fleet does not rebuild yet"):
+        PolicyFactory.make_live("rollout", sc)
+    assert "rollout" in PolicyFactory.names() and "rollout" not in PolicyFactory.live_names()
+
+
+@pytest.mark.parametrize("kwargs,field", [({"candidates": 1}, "candidates"),
+                                          ({"base": "mcoo"}, "base"),
+                                          ({"lookahead_s": -1.0}, "lookahead_s")])
+def test_bad_settings_name_the_field(kwargs, field):
+    with pytest.raises(PlanningError, match=f"^{field}: "):
+        RolloutPlannerConfig(**kwargs)
