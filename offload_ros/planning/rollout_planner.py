@@ -68,17 +68,16 @@ class RolloutPlanner:
         self.scenario = scenario
         self.config = config or RolloutPlannerConfig()
         self.rollouts = 0                   # simulated continuations, for bench figures
-        self._models: dict[int, Simulator] = {}
+        self._model: tuple[Simulator, Simulator] | None = None     # (episode's, model)
 
     def model(self, episode: Simulator) -> Simulator:
         """What rollouts run on for ``episode``: the file's factory without its disturbance,
         with the servers' rates as the episode's servers announce them."""
-        model = self._models.get(id(episode))
-        if model is None:
+        if self._model is None or self._model[0] is not episode:
             model = Simulator(dataclasses.replace(self.scenario, disturbance=None))
             model.rate = list(episode.rate)
-            self._models = {id(episode): model}          # one episode at a time
-        return model
+            self._model = (episode, model)
+        return self._model[1]
 
     def candidates(self, obs: Observation) -> list[float]:
         """The amounts tried at ``obs``: the base's first (it wins ties)."""
@@ -101,7 +100,7 @@ class RolloutPlanner:
         for a in self.candidates(obs):
             value = model.rollout(snap, obs.agv, a, self.config.base, until)
             self.rollouts += 1
-            if value > best_value + 1e-9:
+            if value > best_value + 1e-9 * max(1.0, abs(best_value)):   # ties: keep it
                 best, best_value = a, value
         return best
 
