@@ -189,6 +189,10 @@ class DemoCommand(Command):
         ids = self._ids("--id", args.id, paths)
         if ids is None:
             return 2
+        if args.policy and args.no_policy:
+            print("offload-ros: error: --policy runs a policy node here, --no-policy none: "
+                  "choose one", file=sys.stderr)
+            return 2
         NodeProcess.configure_logging(ids[0] if len(ids) == 1 and not args.policy
                                       else "%(name)s")
         nodes: list[NodeProcess] = []
@@ -199,7 +203,7 @@ class DemoCommand(Command):
             nodes.append(AgvProcess(agv, sc, zenoh, args.time_scale, own,
                                     use_policy=not args.no_policy,
                                     metrics=args.metrics.replace("{id}", agv)))
-        if args.policy and not args.no_policy:
+        if args.policy:
             from offload_ros.transport.policy_process import PolicyProcess
             nodes.append(PolicyProcess(ids[0] + "_policy", sc, zenoh, args.time_scale,
                                        args.policy, tuple(ids)))

@@ -24,8 +24,8 @@ class ComparisonRow:
     processed_kb: float
     delivered_kb: float
     wait_s: float
-    waits: int
-    cycles: int
+    waits: float                           # whole numbers for one episode; means over K
+    cycles: float
     bound_kb_per_h: float
     noise_seeds: int = 1                   # episodes averaged (noise draws 0..K-1)
     ci95_kb_per_h: float = 0.0             # half-width of processed_kb_per_h's 95 % CI

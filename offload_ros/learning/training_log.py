@@ -3,8 +3,10 @@ bar and the TensorBoard writer (``TrainingRun`` and ``AigcTrainingRun`` build on
 
 from __future__ import annotations
 
+import csv
 import time
 from pathlib import Path
+from typing import Sequence
 
 
 class TrainingLog:
@@ -51,6 +53,15 @@ class TrainingLog:
         for key in keys:
             self._writer.add_scalar(f"{self.algo}/{key}", row[key], step)
         self._writer.flush()
+
+    def write_curve(self, curve: Sequence[dict], fields: Sequence[str]) -> Path:
+        """``OUT/training.csv``: one row per validation point."""
+        path = self.out / "training.csv"
+        with path.open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(fields))
+            w.writeheader()
+            w.writerows(curve)
+        return path
 
     def close(self) -> None:
         if self._bar is not None:

@@ -3,7 +3,6 @@ factories (the training curve), the progress bar, TensorBoard and CSV logs, chec
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -97,8 +96,5 @@ class TrainingRun(TrainingLog):
                         {r: p[0] for r, p in packed.items()}, {r: p[1] for r, p in packed.items()},
                         decider, self.curve, optimizer)
         path = ck.save(self.out / "policy.pt")
-        with (self.out / "training.csv").open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=CURVE_FIELDS)
-            w.writeheader()
-            w.writerows(self.curve)
+        self.write_curve(self.curve, CURVE_FIELDS)
         return path

@@ -272,6 +272,8 @@ def test_aigc_cost_writes_the_model_file(tiny_model_dir, tmp_path):
     (["node", "agv", "--id", "agv1", "--mode", "nav2"], "Nav2 mode needs the ROS 2 shell"),
     (["node", "agv", "--id", "agv1", "--zenoh-mode", "mesh"], "mode: must be one of"),
     (["node", "agv", "--id", "agv1,agv1"], "--id: distinct comma-separated ids"),
+    (["node", "agv", "--id", "agv1", "--policy", "mcoo", "--no-policy"],
+     "--policy runs a policy node here, --no-policy none"),
     (["node", "edge", "--id", "es1,es2", "--journal", "es.db"],
      "--journal: several nodes need one file each"),
     (["demo", "--edge-servers-per-process", "0"], "edge_servers_per_process: must be >= 1"),

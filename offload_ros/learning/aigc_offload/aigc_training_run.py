@@ -4,7 +4,6 @@ TensorBoard and CSV logs, checkpoints."""
 
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
 
@@ -129,10 +128,7 @@ class AigcTrainingRun(TrainingLog):
     def save(self, networks, decider: str, optimizers) -> Path:
         ck = AigcCheckpoint.of(self.config, networks, decider, self.curve, optimizers)
         path = ck.save(self.out / "policy.pt")
-        with (self.out / "training.csv").open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=CURVE_FIELDS)
-            w.writeheader()
-            w.writerows(self.curve)
+        self.write_curve(self.curve, CURVE_FIELDS)
         return path
 
 
