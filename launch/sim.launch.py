@@ -1,5 +1,5 @@
 """ros2 launch offload_ros sim.launch.py [scenario:=factory_5agv|PATH] [policy:=mcoo]
-[time_scale:=60.0] [horizon_s:=0] [report:=out/sim/report.json] [record:=false]
+[time_scale:=60.0] [horizon_s:=0] [noise_seed:=0] [report:=out/sim/report.json] [record:=false]
 [bag:=out/sim/bag] [aigc:=true] [journal_dir:=out/sim/journal] [respawn:=true]
 [respawn_delay:=2.0] [respawn_max_retries:=3]
 
@@ -7,7 +7,9 @@ A whole fleet from a scenario (a shipped name or a file), on sim time: an edge_s
 per edge server (namespace = its id), an agv and a policy node per AGV (kinematic mode), and
 the sim_clock node, which starts /clock at time_scale once every node has announced itself,
 and after the horizon writes the report (``offload-ros demo --json``'s shape, its plot beside
-it) and exits: the launch then shuts down by itself. Parameters come from
+it) and exits: the launch then shuts down by itself. noise_seed picks the draw of the
+scenario's disturbance: section that every AGV and edge server runs (as simulate
+--noise-seed; the report's simulator figures use the same draw). Parameters come from
 config/offload_ros.yaml. With record:=true, `ros2 bag record` writes every offload_ros topic
 to an MCAP bag that `offload-ros bag info|export` reads.
 
@@ -47,12 +49,13 @@ def _params(share: Path, node: str) -> dict:
 def _fleet(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "scenario", "policy", "time_scale", "horizon_s", "aigc", "record", "bag", "report",
-        "journal_dir")}
+        "scenario", "policy", "time_scale", "horizon_s", "noise_seed", "aigc", "record", "bag",
+        "report", "journal_dir")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
     PolicyFactory.make_live(arg["policy"], scenario)   # so does a policy no node can run
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
+    noise_seed = int(arg["noise_seed"])
     aigc = arg["aigc"].lower() == "true"
     record = arg["record"].lower() == "true"
     report = str(Path(arg["report"]).resolve()) if arg["report"] else ""
@@ -74,6 +77,7 @@ def _fleet(context):
                  output="screen",
                  parameters=[{**_params(share, "sim_clock"), **common, "use_sim_time": False,
                               "time_scale": scale, "policy": arg["policy"],
+                              "noise_seed": noise_seed,
                               "report": report, "bag": bag,
                               "recorder": RECORDER if record else ""}])
     actions = [clock, RegisterEventHandler(OnProcessExit(target_action=clock, on_exit=[
@@ -84,6 +88,7 @@ def _fleet(context):
                             name="edge_server", namespace=es.id, output="screen", **respawn,
                             parameters=[{**_params(share, "edge_server"), **common,
                                          "es_id": es.id, "time_scale": scale, "aigc": aigc,
+                                         "noise_seed": noise_seed,
                                          "journal": journal(es.id)}]))
     for agv in scenario.agvs:
         actions.append(Node(package="offload_ros", executable="policy_node", name="policy",
@@ -94,6 +99,7 @@ def _fleet(context):
                             namespace=agv.id, output="screen", **respawn,
                             parameters=[{**_params(share, "agv"), **common,
                                          "agv_id": agv.id, "mode": "kinematic",
+                                         "noise_seed": noise_seed,
                                          "journal": journal(agv.id)}]))
     if record:
         actions.append(ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o", bag,
@@ -112,6 +118,9 @@ def generate_launch_description():
                               description="sim seconds per wall second"),
         DeclareLaunchArgument("horizon_s", default_value="0.0",
                               description="override the scenario's horizon (0: keep it)"),
+        DeclareLaunchArgument("noise_seed", default_value="0",
+                              description="draw of the scenario's disturbance: section "
+                                          "(no section: nothing moves)"),
         DeclareLaunchArgument("report", default_value="out/sim/report.json",
                               description="end-of-run report (JSON; plot beside it); '' = "
                                           "none"),

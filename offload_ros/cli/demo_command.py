@@ -112,11 +112,8 @@ class DemoCommand(Command):
             print(json.dumps(report, indent=2))
         else:
             con = self.console()
-            sim = report["simulator"]
-            con.print(f"processed {report['processed_kb']:,.1f} kB live vs "
-                      f"{sim['processed_kb']:,.1f} kB in the simulator "
-                      f"({report['processed_vs_simulator']:+.2%}); waits "
-                      f"{report['wait_s']:,.0f} s vs {sim['wait_s']:,.0f} s")
+            from offload_ros.runtime.fleet_monitor import FleetMonitor
+            con.print(FleetMonitor.headline(report))
             live = report["live"]
             con.print(f"fallbacks {live['fallbacks']}, retries {live['retries']}, duplicate "
                       f"requests {live['duplicates']}, restarts {live['restarts']}; "

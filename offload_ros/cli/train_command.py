@@ -38,6 +38,9 @@ class TrainCommand(Command):
         t.add_argument("--out", type=Path, help="output folder (default: out/train/ALGO)")
         t.add_argument("--resume", type=Path, help="continue from this checkpoint (its "
                        "factory family and weights; the budget is --minutes more)")
+        t.add_argument("--init", type=Path, help="start from this checkpoint's weights "
+                       "(fine-tuning: e.g. the shipped generalist models/mcoo/policy.pt on "
+                       "your factory); its family, curve and optimizer are not taken")
         t.add_argument("--quiet", action="store_true", help="no progress bar")
         t.set_defaults(run=self.train)
 
@@ -84,24 +87,38 @@ class TrainCommand(Command):
     def train(self, args: argparse.Namespace) -> int:
         config = ConfigSchema(TrainingConfig).from_namespace(args)
         family = ConfigSchema(ScenarioFamily).from_namespace(args)
-        resume = None
+        resume = init = None
+        from offload_ros.learning.checkpoint import Checkpoint
+        if args.resume and args.init:
+            raise LearningError("--resume and --init: give one (--resume continues a run, "
+                                "--init starts a new one from its weights)")
         if args.resume:
-            from offload_ros.learning.checkpoint import Checkpoint
             resume = self.resumable(Checkpoint.load(args.resume), args.resume, config.algo)
             family = ScenarioFamily(**resume.family)
+        if args.init:
+            init = Checkpoint.load(args.init)
         if not family.is_random:
             family.files()  # a missing file is a usage error before any work
         from offload_ros.learning.trainer_registry import TrainerRegistry
         out = args.out or Path("out/train") / config.algo
         trainer = TrainerRegistry.make(config, family, out, progress=not args.quiet,
-                                       resume=resume)
+                                       resume=resume, init=init)
         path = trainer.run()
-        from offload_ros.learning.checkpoint import Checkpoint
-        last = Checkpoint.load(path).curve[-1]
+        ck = Checkpoint.load(path)
+        last = ck.curve[-1]
+        if trainer.imitation:
+            im = trainer.imitation
+            print(f"imitation: the searched plan is {im['teacher_gain']:.4f} x greedy on its "
+                  f"episodes; the actor matches {im['accuracy']:.1%} of its "
+                  f"{im['samples']:,.0f} decisions")
+        kept = max(ck.curve, key=lambda r: r["val_vs_greedy"]) \
+            if trainer.config.keep == "best" else last
         print(f"wrote {path} and {path.parent / 'training.csv'} (TensorBoard: "
               f"{path.parent / 'tensorboard'}); {last['episodes']} episodes in "
-              f"{last['wall_s']:.0f} s; validation {last['val_kb_per_h']:,.0f} kB/h = "
-              f"{last['val_vs_greedy']:.4f} x greedy")
+              f"{last['wall_s']:.0f} s; validation {kept['val_kb_per_h']:,.0f} kB/h = "
+              f"{kept['val_vs_greedy']:.4f} x greedy"
+              + (f" (the best point, at {kept['wall_s']:.0f} s, is kept)"
+                 if trainer.config.keep == "best" else ""))
         return 0
 
     def train_aigc(self, args: argparse.Namespace) -> int:

@@ -1,13 +1,13 @@
 """Any policy by the name users type: a planner, or a trained one (``mcoo``, ``dqn``, ``ac``:
-the checkpoint shipped in ``models/<name>/policy.pt``; ``NAME:PATH``: that checkpoint)."""
+the shipped model trained for the factory in hand, else the generalist
+``models/<name>/policy.pt``, see ``ModelStore``; ``NAME:PATH``: that checkpoint)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from offload_ros.evaluation.errors import EvaluationError
-from offload_ros.model.errors import ModelError
-from offload_ros.model.package_paths import PackagePaths
+from offload_ros.evaluation.model_store import ModelStore
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.errors import PlanningError
 from offload_ros.planning.planner_registry import PlannerRegistry
@@ -33,15 +33,17 @@ class PolicyFactory:
         return tuple(n for n in PolicyFactory.names()
                      if not getattr(PlannerRegistry.FACTORIES.get(n), "needs_state", False))
 
+    store = ModelStore()
+
     @classmethod
-    def checkpoint_path(cls, name: str) -> Path:
+    def checkpoint_path(cls, name: str, scenario: Scenario | None = None) -> Path:
+        """``NAME:PATH``'s path; a bare name's shipped model for ``scenario``'s factory (the
+        generalist, with a notice, where none was trained for it; the generalist for
+        ``None``)."""
         algo, _, path = name.partition(":")
         if path:
             return Path(path)
-        try:
-            return PackagePaths.share() / "models" / algo / "policy.pt"
-        except ModelError as err:
-            raise EvaluationError(str(err)) from err
+        return cls.store.find(algo, scenario)
 
     @classmethod
     def make(cls, name: str, scenario: Scenario) -> object:
@@ -78,15 +80,17 @@ class PolicyFactory:
     def _learned(cls, name: str, algo: str, scenario: Scenario) -> object:
         from offload_ros.learning.checkpoint_reader import CheckpointReader
         from offload_ros.learning.learned_policy import LearnedPolicy
-        ck, layers = cls.cached(name, algo, CheckpointReader.load, lambda ck, path: ck.layers)
+        ck, layers = cls.cached(name, algo, CheckpointReader.load, lambda ck, path: ck.layers,
+                                scenario)
         return LearnedPolicy(scenario, ck, algo, layers)
 
     @classmethod
-    def cached(cls, name: str, algo: str, load, build) -> tuple[object, object]:
-        """``(checkpoint, build(checkpoint, path))`` for ``NAME[:PATH]``, read once per file
-        version and process; errors name the policy, and the checkpoint's algorithm must be
-        ``algo``."""
-        path = cls.checkpoint_path(name)
+    def cached(cls, name: str, algo: str, load, build,
+               scenario: Scenario | None = None) -> tuple[object, object]:
+        """``(checkpoint, build(checkpoint, path))`` for ``NAME[:PATH]`` (for ``scenario``'s
+        factory), read once per file version and process; errors name the policy, and the
+        checkpoint's algorithm must be ``algo``."""
+        path = cls.checkpoint_path(name, scenario)
         try:
             key = (str(path.resolve()), path.stat().st_mtime)
         except OSError as err:

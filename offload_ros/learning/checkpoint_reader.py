@@ -24,6 +24,9 @@ from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation_features import ObservationFeatures
 
 FORMAT = "offload_ros.policy/1"
+#: beside a ``policy.pt`` trained on scenario files: which factories it was trained for
+#: (``{"algo", "factories": [{"scenario", "fingerprint"}]}``), how ``--policy mcoo`` finds it
+FACTORY_FILE = "factory.json"
 
 
 def current_spec() -> dict[str, Any]:

@@ -37,6 +37,15 @@ class MlpNetwork(nn.Module):
         return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
                 for m in self.body if isinstance(m, nn.Linear)]
 
+    def load_numpy_layers(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> "MlpNetwork":
+        """The inverse of :meth:`numpy_layers`."""
+        linear = [m for m in self.body if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for m, (w, b) in zip(linear, layers, strict=True):
+                m.weight.copy_(torch.from_numpy(w))
+                m.bias.copy_(torch.from_numpy(b))
+        return self
+
     @staticmethod
     def numpy_forward(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.ndarray:
         return CheckpointReader.forward(layers, x)

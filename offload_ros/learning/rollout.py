@@ -3,13 +3,17 @@ decision of each, then per-decision rewards from the simulator (global or eq. 25
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from offload_ros.model.disturbance import Disturbance
+from offload_ros.model.scenario import Scenario
 from offload_ros.model.scenario_family import ScenarioFamily
+from offload_ros.model.seeding import Seeding
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.counterfactual_replay import CounterfactualReplay
 from offload_ros.sim.episode import Episode
@@ -52,7 +56,8 @@ class Rollout:
     and plays them with ``act``."""
 
     def __init__(self, family: ScenarioFamily, seed: int, *, reward: str, reward_scale_kb: float,
-                 with_state: bool = False, worker: int = 0) -> None:
+                 with_state: bool = False, worker: int = 0,
+                 noise: Disturbance | None = None, nominal_share: float = 0.0) -> None:
         """``reward``: ``global`` (eq. 19: work processed until the AGV's next decision) or
         ``difference`` (eq. 25 per decision: the episode's processed work minus the same
         episode with that one decision answered by the Algorithm 1 plan; exactly 0 where
@@ -63,14 +68,30 @@ class Rollout:
         self.scale = reward_scale_kb
         self.with_state = with_state
         self.worker = worker
+        self.noise = noise
+        self.nominal_share = nominal_share
         self.drawn = 0
+
+    @staticmethod
+    def simulator(scenario: Scenario, noise: Disturbance | None, seed: int,
+                  *stream: str | int) -> Simulator:
+        """The episode of ``scenario`` under its own disturbance or else ``noise`` (drawn for
+        the training noise seed of ``(seed, *stream)``)."""
+        if scenario.disturbance is None and noise is not None:
+            scenario = dataclasses.replace(scenario, disturbance=noise)
+        active = scenario.disturbance is not None and scenario.disturbance.active
+        return Simulator(scenario, noise_seed=Seeding.training_noise_seed(seed, *stream)
+                         if active else 0)
 
     def collect(self, act: ActFn, episodes: int) -> RolloutBatch:
         runs = []
         for _ in range(episodes):
             sc = self.family.draw(self.seed, "train", self.worker, self.drawn)
+            nominal = self.nominal_share > 0 and Seeding.rng(
+                self.seed, "nominal", self.worker, self.drawn).random() < self.nominal_share
+            sim = Simulator(dataclasses.replace(sc, disturbance=None)) if nominal else \
+                self.simulator(sc, self.noise, self.seed, "train", self.worker, self.drawn)
             self.drawn += 1
-            sim = Simulator(sc)
             runs.append((sim, ObservationFeatures(sc),
                          Episode(sim, per_decision=self.reward == "difference", label="train")))
         n_agv = [len(sim.agv_ids) for sim, _, _ in runs]

@@ -27,19 +27,19 @@ class TrainAc(Trainer):
         actor = self.actor_network(cfg)
         critic = MlpNetwork(ObservationFeatures.SIZE, 1, cfg.hidden)
         opt = torch.optim.Adam(list(actor.parameters()) + list(critic.parameters()), lr=cfg.lr)
-        if self.resume is not None:
-            actor.load_state_dict(self.resume.networks["actor"])
-            critic.load_state_dict(self.resume.networks["critic"])
-            if self.resume.optimizer:
-                opt.load_state_dict(self.resume.optimizer)
+        self.start_from({"actor": actor, "critic": critic})
+        if self.resume is not None and self.resume.optimizer:
+            opt.load_state_dict(self.resume.optimizer)
         rollout = Rollout(self.family, cfg.seed, reward=cfg.reward,
-                          reward_scale_kb=cfg.reward_scale_kb)
+                          reward_scale_kb=cfg.reward_scale_kb, noise=cfg.disturbance(),
+                          nominal_share=cfg.nominal_weight)
         sampler = PolicySampler(actor, Seeding.rng(cfg.seed, "ac", "actions"))
         loss_fn = ActorCriticLoss(actor, critic, cfg.gamma, cfg.n_steps, cfg.entropy,
                                   cfg.value_coef, centralised=False)
         run = self.training_run()
         try:
             run.record(actor.numpy_layers())
+            self.imitate(actor, run)
             while not run.over():
                 batch = rollout.collect(sampler, cfg.episodes_per_update)
                 loss, _ = loss_fn(batch)

@@ -27,10 +27,9 @@ class TrainDqn(Trainer):
         Seeding.seed_global(cfg.seed)
         q = MlpNetwork(ObservationFeatures.SIZE, ActionSet.size(), cfg.hidden)
         opt = torch.optim.Adam(q.parameters(), lr=cfg.lr)
-        if self.resume is not None:
-            q.load_state_dict(self.resume.networks["q"])
-            if self.resume.optimizer:
-                opt.load_state_dict(self.resume.optimizer)
+        self.start_from({"q": q})
+        if self.resume is not None and self.resume.optimizer:
+            opt.load_state_dict(self.resume.optimizer)
         target = MlpNetwork(q.inputs, q.outputs, q.hidden)
         target.load_state_dict(q.state_dict())
         rng = Seeding.rng(cfg.seed, "dqn")
@@ -38,7 +37,8 @@ class TrainDqn(Trainer):
         if cfg.dataset:   # recorded live transitions: offline experience to start from
             buffer.add(TransitionDataset.load(cfg.dataset, cfg.reward_scale_kb))
         rollout = Rollout(self.family, cfg.seed, reward=cfg.reward,
-                          reward_scale_kb=cfg.reward_scale_kb)
+                          reward_scale_kb=cfg.reward_scale_kb, noise=cfg.disturbance(),
+                          nominal_share=cfg.nominal_weight)
         run = self.training_run()
         explore_s = cfg.epsilon_share * cfg.minutes * 60.0
         state = {"epsilon": 1.0 if self.resume is None else cfg.epsilon_end}

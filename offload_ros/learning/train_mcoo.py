@@ -47,7 +47,8 @@ def _worker(rank: int, cfg: TrainingConfig, family: ScenarioFamily, actor: MlpNe
     Seeding.seed_global(Seeding.int_seed(cfg.seed, "mcoo-worker", rank))
     local_actor, local_critic = _networks(cfg)
     rollout = Rollout(family, cfg.seed, reward=cfg.reward, reward_scale_kb=cfg.reward_scale_kb,
-                      with_state=True, worker=rank)
+                      with_state=True, worker=rank, noise=cfg.disturbance(),
+                      nominal_share=cfg.nominal_weight)
     sampler = PolicySampler(local_actor, Seeding.rng(cfg.seed, "mcoo-actions", rank))
     loss_fn = ActorCriticLoss(local_actor, local_critic, cfg.gamma, cfg.n_steps, cfg.entropy,
                               cfg.value_coef, centralised=True)
@@ -74,9 +75,7 @@ class TrainMcoo(Trainer):
         cfg = self.config
         Seeding.seed_global(cfg.seed)
         actor, critic = _networks(cfg)
-        if self.resume is not None:
-            actor.load_state_dict(self.resume.networks["actor"])
-            critic.load_state_dict(self.resume.networks["critic"])
+        self.start_from({"actor": actor, "critic": critic})
         actor.share_memory()
         critic.share_memory()
         optimizer = SharedAdam(list(actor.parameters()) + list(critic.parameters()), cfg.lr)
@@ -91,9 +90,10 @@ class TrainMcoo(Trainer):
                    for rank in range(cfg.workers)]
         try:
             run.record(actor.numpy_layers())
+            self.imitate(actor, run)
             for w in workers:
                 w.start()
-            while not run.over():
+            while not run.over() or run.episodes == 0:   # at least one update, however short
                 try:
                     report = reports.get(timeout=0.5)
                 except queue.Empty:

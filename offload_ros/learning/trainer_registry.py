@@ -17,5 +17,6 @@ TRAINERS = {"mcoo": TrainMcoo, "dqn": TrainDqn, "ac": TrainAc}
 class TrainerRegistry:
     @staticmethod
     def make(config: TrainingConfig, family: ScenarioFamily, out: Path, *, progress: bool = True,
-             resume: Checkpoint | None = None):
-        return TRAINERS[config.algo](config, family, out, progress=progress, resume=resume)
+             resume: Checkpoint | None = None, init: Checkpoint | None = None):
+        return TRAINERS[config.algo](config, family, out, progress=progress, resume=resume,
+                                     init=init)

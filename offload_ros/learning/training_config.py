@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from offload_ros.learning.errors import LearningError
+from offload_ros.model.disturbance import Disturbance
+from offload_ros.sim.plan_search import PlanSearch, PlanSearchConfig
+
+_NOISE = PlanSearch.DEFAULT_NOISE
+_SEARCH = PlanSearchConfig()
 
 ALGORITHMS = ("mcoo", "dqn", "ac")
+TEACHERS = ("auto", "search", "none")
+KEEPS = ("best", "last")
 
 #: The MCOO paper's comparison settings (learning rate 0.01, discount 0.95).
 PAPER = {"lr": 0.01, "gamma": 0.95}
@@ -55,7 +62,32 @@ class TrainingConfig:
     eval_every_s: float = field(default=30.0, metadata={
         "help": "wall-clock between validation runs (training curve points)", "unit": "s"})
     eval_scenarios: int = field(default=32, metadata={
-        "help": "validation factories (training seeds, never evaluation ones)"})
+        "help": "validation factories (training seeds, never evaluation ones); on scenario "
+                "files, validation episodes of those files (the first nominal, the others "
+                "with the training noise)"})
+    teacher: str = field(default="auto", metadata={
+        "help": "before the reinforcement learning, the actor imitates a teacher: search (each "
+                "training file's best fixed plan over the action set, PlanSearch) or none; "
+                "auto: search for mcoo trained on scenario files (per factory), none otherwise"})
+    imitation_steps: int = field(default=400, metadata={
+        "help": "gradient steps of the imitation (cross-entropy on the teacher's actions)"})
+    search_restarts: int = field(default=_SEARCH.restarts, metadata={
+        "help": "random starts of the teacher's plan search after the greedy one"})
+    search_noise_draws: int = field(default=_SEARCH.noise_draws, metadata={
+        "help": "disturbed episodes the teacher's plan search averages with the nominal one"})
+    nominal_weight: float = field(default=_SEARCH.nominal_weight, metadata={
+        "help": "with training noise: the share of nominal training episodes, and the weight "
+                "of the nominal episodes in validation and in the teacher's search"})
+    train_jitter_s: float = field(default=_NOISE.start_jitter_s, metadata={
+        "help": "domain randomisation: training episodes of a factory without a disturbance: "
+                "section start up to this much early or late (0: none; a section in the "
+                "file is used as it is)", "unit": "s"})
+    train_leg_variation: float = field(default=_NOISE.leg_time_variation, metadata={
+        "help": "domain randomisation: each leg's driving time varies by up to this fraction"})
+    train_rate_variation: float = field(default=_NOISE.rate_variation, metadata={
+        "help": "domain randomisation: each server's rate varies by up to this fraction"})
+    keep: str = field(default="best", metadata={
+        "help": "the actor saved: best (the best validated one) or last"})
 
     def __post_init__(self) -> None:
         checks = {
@@ -72,6 +104,15 @@ class TrainingConfig:
             "buffer": (self.buffer >= self.batch >= 1, ">= batch >= 1"),
             "eval_scenarios": (self.eval_scenarios >= 1, ">= 1"),
             "eval_every_s": (self.eval_every_s > 0, "> 0"),
+            "teacher": (self.teacher in TEACHERS, f"one of {', '.join(TEACHERS)}"),
+            "keep": (self.keep in KEEPS, f"one of {', '.join(KEEPS)}"),
+            "imitation_steps": (self.imitation_steps >= 0, ">= 0"),
+            "search_restarts": (self.search_restarts >= 0, ">= 0"),
+            "search_noise_draws": (self.search_noise_draws >= 0, ">= 0"),
+            "train_jitter_s": (self.train_jitter_s >= 0, ">= 0"),
+            "nominal_weight": (0 < self.nominal_weight <= 1, "in (0, 1]"),
+            "train_leg_variation": (0 <= self.train_leg_variation < 1, "in [0, 1)"),
+            "train_rate_variation": (0 <= self.train_rate_variation < 1, "in [0, 1)"),
             "dataset": (not self.dataset or self.algo == "dqn",
                         "empty unless algo is dqn (the on-policy algorithms cannot learn "
                         "from recorded transitions)"),
@@ -80,9 +121,18 @@ class TrainingConfig:
             if not ok:
                 raise LearningError(f"{name}: must be {want}, got {getattr(self, name)!r}")
 
-    def resolved(self) -> "TrainingConfig":
-        """The preset applied and ``reward`` made explicit."""
+    def resolved(self, on_files: bool = False) -> "TrainingConfig":
+        """The preset applied, ``reward`` and ``teacher`` made explicit (``on_files``: the
+        family is scenario files, a per-factory training)."""
         cfg = replace(self, **PAPER) if self.preset == "paper" else self
         if cfg.reward == "auto":
             cfg = replace(cfg, reward="difference" if cfg.algo == "mcoo" else "global")
+        if cfg.teacher == "auto":
+            cfg = replace(cfg, teacher="search" if cfg.algo == "mcoo" and on_files else "none")
         return cfg
+
+    def disturbance(self) -> Disturbance | None:
+        """The domain randomisation of training episodes (``None``: nominal only)."""
+        noise = Disturbance(self.train_jitter_s, self.train_leg_variation,
+                            self.train_rate_variation)
+        return noise if noise.active else None

@@ -3,6 +3,8 @@ factories (the training curve), the progress bar, TensorBoard and CSV logs, chec
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -11,9 +13,12 @@ from typing import Any, Callable
 import numpy as np
 
 from offload_ros.learning.checkpoint import Checkpoint
+from offload_ros.learning.checkpoint_reader import FACTORY_FILE
 from offload_ros.learning.learned_policy import LearnedPolicy
+from offload_ros.learning.rollout import Rollout
 from offload_ros.learning.training_log import TrainingLog
 from offload_ros.learning.training_config import TrainingConfig
+from offload_ros.model.scenario import Scenario
 from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.sim.simulator import Simulator
 
@@ -23,16 +28,29 @@ CURVE_FIELDS = ("wall_s", "episodes", "decisions", "train_return", "train_kb_per
 
 class TrainingRun(TrainingLog):
     """Validation factories come from the family's training seeds (stream ``"validation"``),
-    never from the evaluation range; ``val_vs_greedy`` is the mean per-factory ratio of the
-    current greedy-in-the-network policy to the greedy planner."""
+    never from the evaluation range; ``val_vs_greedy`` is the mean per-episode ratio of the
+    current greedy-in-the-network policy to the greedy planner (nominal episodes weighted
+``nominal_weight``, disturbed ones the rest, where there are both). The first episode of each
+    factory is nominal; a factory drawn again (training on scenario files) is played under
+    its own disturbance or the training noise, each draw with a training noise seed (never
+    one that evaluation uses), and not at all if there is no noise. With ``keep: best`` the
+    saved decider is the one of the best validation point."""
 
     def __init__(self, config: TrainingConfig, family: ScenarioFamily, out: Path,
                  progress: bool = True, resume: Checkpoint | None = None) -> None:
         super().__init__(config.algo, config.minutes, out, progress)
         self.config, self.family = config, family
-        self.validation = [family.draw(config.seed, "validation", k)
-                           for k in range(config.eval_scenarios)]
-        self.sims = [Simulator(sc) for sc in self.validation]
+        self.validation, self.sims = [], []
+        noise = config.disturbance()
+        for k in range(config.eval_scenarios):
+            sc = family.draw(config.seed, "validation", k)
+            again = any(sc == seen for seen in self.validation)
+            sim = Rollout.simulator(sc, noise, config.seed, "validation", k) if again \
+                else Simulator(dataclasses.replace(sc, disturbance=None))
+            if again and sim.draw is None:
+                continue                        # the same nominal episode once more
+            self.validation.append(sc)
+            self.sims.append(sim)
         # greedy asks for all it carries (planning/ is a sibling layer, not imported here)
         self.greedy = np.array([sim.run(lambda obs: obs.remaining_kb).processed_kb_per_h
                                 for sim in self.sims])
@@ -43,6 +61,7 @@ class TrainingRun(TrainingLog):
         self.decisions0 = int(last.get("decisions", 0))
         self.episodes = self.decisions = 0      # this run's, on top of the resumed curve's
         self.train_return = self.train_kb_per_h = 0.0   # smoothed over batches
+        self.best: tuple[float, list] | None = None     # (val_vs_greedy, decider layers)
         self.begin()                            # the budget starts after the set-up
         self.next_eval = self.start
 
@@ -53,7 +72,12 @@ class TrainingRun(TrainingLog):
     def evaluate(self, layers) -> tuple[float, float]:
         got = np.array([sim.run(LearnedPolicy(sc, None, self.config.algo, layers))
                         .processed_kb_per_h for sim, sc in zip(self.sims, self.validation)])
-        return float(got.mean()), float((got / self.greedy).mean())
+        ratio = got / self.greedy
+        noisy = np.array([sim.draw is not None for sim in self.sims])
+        if noisy.all() or not noisy.any():
+            return float(got.mean()), float(ratio.mean())
+        w = self.config.nominal_weight
+        return float(got.mean()), float(w * ratio[~noisy].mean() + (1 - w) * ratio[noisy].mean())
 
     def add(self, episodes: int, decisions: int, episode_return: float,
             kb_per_h: float) -> None:
@@ -82,6 +106,8 @@ class TrainingRun(TrainingLog):
                "train_kb_per_h": round(self.train_kb_per_h, 1),
                "val_kb_per_h": round(val, 1), "val_vs_greedy": round(ratio, 5)}
         self.curve.append(row)
+        if self.best is None or ratio > self.best[0]:
+            self.best = (ratio, [(w.copy(), b.copy()) for w, b in layers])
         self.next_eval = time.monotonic() + self.config.eval_every_s
         self.scalars(row, ("train_return", "train_kb_per_h", "val_kb_per_h", "val_vs_greedy"),
                      row["episodes"])
@@ -90,11 +116,27 @@ class TrainingRun(TrainingLog):
         return row
 
     # -------------------------------------------------------------- artefacts
+    def kept(self) -> float:
+        """The validation ratio of what ``save`` writes (the best point, or the last)."""
+        if self.config.keep == "best" and self.best is not None:
+            return self.best[0]
+        return self.curve[-1]["val_vs_greedy"]
+
     def save(self, networks: dict[str, Any], decider: str, optimizer: dict | None) -> Path:
+        if self.config.keep == "best" and self.best is not None:
+            networks[decider].load_numpy_layers(self.best[1])
         packed = {role: Checkpoint.pack(net) for role, net in networks.items()}
         ck = Checkpoint(self.config.algo, asdict(self.config), asdict(self.family),
                         {r: p[0] for r, p in packed.items()}, {r: p[1] for r, p in packed.items()},
                         decider, self.curve, optimizer)
         path = ck.save(self.out / "policy.pt")
         self.write_curve(self.curve, CURVE_FIELDS)
+        sidecar = self.out / FACTORY_FILE
+        if self.family.is_random:
+            sidecar.unlink(missing_ok=True)
+        else:
+            factories = [Scenario.load(p) for p in self.family.files()]
+            sidecar.write_text(json.dumps({"algo": self.config.algo, "factories": [
+                {"scenario": sc.name, "fingerprint": sc.fingerprint()} for sc in factories]},
+                indent=2) + "\n")
         return path

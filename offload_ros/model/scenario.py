@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -195,6 +197,24 @@ class Scenario:
         if self.disturbance is not None:
             out["disturbance"] = clean(self.disturbance)
         return out
+
+    def fingerprint(self) -> str:
+        """The factory's identity by content: a hash of its layout, routes, loads, speeds and
+        rates, not of its name, horizon, AIGC or disturbance sections (a renamed copy, a
+        shorter run or a noisy variant of the same factory has the same fingerprint).
+        Models trained for a factory are found by it."""
+        def canon(v: Any) -> Any:
+            if isinstance(v, bool) or v is None or isinstance(v, str):
+                return v
+            if isinstance(v, (int, float)):
+                return float(v)
+            if isinstance(v, dict):
+                return {k: canon(x) for k, x in v.items()}
+            return [canon(x) for x in v]
+        d = self.to_dict()
+        layout = {k: d[k] for k in ("metric", "speed_mps", "edge_servers", "agvs")}
+        text = json.dumps(canon(layout), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
         """YAML in the layout of ``config/scenarios/`` (one flow mapping per ES and AGV)."""

@@ -42,6 +42,15 @@ class Seeding:
     #: Scenario seeds at or above this are for evaluation only; training draws below it.
     EVALUATION_SEED_BASE = 1_000_000
 
+    #: Noise seeds (a ``disturbance:`` draw) of training, validation and plan-search episodes
+    #: are at or above this; evaluation (``--noise-seeds K``) uses 0 .. K-1.
+    TRAINING_NOISE_SEED_BASE = 1 << 24
+
+    @classmethod
+    def training_noise_seed(cls, seed: int, *stream: str | int) -> int:
+        """A noise seed for a training-side episode, never one that evaluation uses."""
+        return cls.TRAINING_NOISE_SEED_BASE + cls.int_seed(seed, "noise", *stream)
+
     @classmethod
     def evaluation_seeds(cls, n: int) -> list[int]:
         """The first ``n`` held-out scenario seeds (never used for training)."""

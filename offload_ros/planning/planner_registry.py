@@ -12,6 +12,7 @@ from offload_ros.planning.fixed_planner import FixedPlanner
 from offload_ros.planning.greedy_planner import GreedyPlanner
 from offload_ros.planning.random_planner import RandomPlanner
 from offload_ros.planning.rollout_planner import RolloutPlanner
+from offload_ros.planning.searched_planner import SearchedPlanner
 
 
 class PlannerRegistry:
@@ -24,6 +25,7 @@ class PlannerRegistry:
         "cooperative": CooperativePlanner,
         "random": RandomPlanner,
         "rollout": RolloutPlanner,
+        "searched": SearchedPlanner,
     }
 
     @classmethod

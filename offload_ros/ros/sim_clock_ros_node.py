@@ -27,7 +27,7 @@ class SimClockRosNode(RosShell):
         self.cfg = self.config(SimClockConfig)
         self.end = self.config(FleetMonitorConfig)
         self.clock = SimClock(self.cfg.time_scale)
-        self.monitor = FleetMonitor(self.scenario, self.end.policy)
+        self.monitor = FleetMonitor(self.scenario, self.end.policy, self.end.noise_seed)
         self.lock = threading.Lock()
         self.phase = WAITING
         self.code = 0
@@ -117,9 +117,7 @@ class SimClockRosNode(RosShell):
             self.monitor.write(report, Path(self.end.report))
             live = report["live"]
             self.get_logger().info(
-                f"processed {report['processed_kb']:,.1f} kB live vs "
-                f"{report['simulator']['processed_kb']:,.1f} kB in the simulator "
-                f"({report['processed_vs_simulator']:+.2%}); fallbacks {live['fallbacks']}, "
+                f"{FleetMonitor.headline(report)}; fallbacks {live['fallbacks']}, "
                 f"retries {live['retries']}; "
                 + ("work conserved" if not live["problems"]
                    else "NOT CONSERVED: " + "; ".join(live["problems"]))

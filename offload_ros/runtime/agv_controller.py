@@ -56,6 +56,9 @@ class AgvControllerConfig:
         "unit": "s of wall time"})
     offload_attempts: int = field(default=3, metadata={
         "help": "offers sent (same request id) before moving on with the amount in doubt"})
+    noise_seed: int = field(default=0, metadata={
+        "help": "which draw of the scenario's disturbance: section this AGV drives (start "
+                "offset, leg times; as simulate --noise-seed; no section: nothing moves)"})
     decide_timeout_s: float = field(default=0.2, metadata={
         "help": "wait this long for the policy, then use the Algorithm 1 plan",
         "unit": "s of wall time"})
@@ -119,7 +122,7 @@ class AgvController:
         self.scenario, self.agv_id = scenario, agv_id
         self.horizon = scenario.horizon_s if horizon_s is None else horizon_s
         self.run_id = run_id or uuid.uuid4().hex[:8]   # request ids stay unique after a restart
-        self.sim = sim or Simulator(scenario, sim_config)
+        self.sim = sim or Simulator(scenario, sim_config, noise_seed=self.config.noise_seed)
         m, sim = self.m, self.sim
         self.spec = scenario.agvs[m]
         self.route_ids = tuple(self.spec.route)
@@ -143,7 +146,7 @@ class AgvController:
         self.ndec = 0
         self.short: list[tuple[int, float, int]] = []
         self.counts = {"fallbacks": 0, "retries": 0}
-        start = time_origin_s + self.spec.start_time_s
+        start = time_origin_s + sim.start_time[m]      # disturbed by the noise draw, if any
         self.next: tuple[float, int] | None = (start, CYCLE_START)
         self.depart = start                              # when the current leg began
         self.state = IDLE

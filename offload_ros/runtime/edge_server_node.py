@@ -52,6 +52,9 @@ class EdgeServerNodeConfig:
                 "earlier is taken at the server's time", "unit": "s of sim time"})
     state_period_s: float = field(default=0.5, metadata={
         "help": "publish the state at least this often", "unit": "s of wall time"})
+    noise_seed: int = field(default=0, metadata={
+        "help": "which draw of the scenario's disturbance: section sets this server's rate "
+                "(as simulate --noise-seed; no section: the file's rate)"})
     aigc: bool = field(default=True, metadata={
         "help": "run AIGC tasks with the shipped diffusion model (loaded at the first task)"})
 
@@ -86,6 +89,10 @@ class EdgeServerNode:
         self.horizon = scenario.horizon_s if horizon_s is None else horizon_s
         self.es_id = es_id
         self.rate = self.spec.rate_kb_per_s
+        noise = scenario.disturbance
+        if noise is not None and noise.active:       # the simulator's draw, the same factor
+            self.rate *= noise.draw(scenario, self.config.noise_seed).rate_factor[
+                scenario.es_index(es_id)]
         self.cap = self.spec.capacity_kb
         self.loads = {a.id: a.load_kb for a in scenario.agvs}
         self.rank = {a.id: m for m, a in enumerate(scenario.agvs)}   # rule 5's tie order

@@ -26,6 +26,9 @@ class FleetMonitorConfig:
 
     policy: str = field(default="mcoo", metadata={
         "help": "the fleet's policy, for the report's simulator comparison"})
+    noise_seed: int = field(default=0, metadata={
+        "help": "the fleet's draw of the scenario's disturbance: section, for the report's "
+                "simulator comparison (the AGVs' and servers' noise_seed)"})
     report: str = field(default="", metadata={
         "help": "write the end-of-run report here (JSON, its plot beside it as .png; '' = "
                 "none); the node then exits, which ends sim.launch.py"})
@@ -47,8 +50,8 @@ class FleetMonitor:
     :meth:`missing` before the clock starts and :meth:`unsettled` after the horizon; then
     :meth:`mark` the states, wait until :meth:`refreshed`, and :meth:`report`."""
 
-    def __init__(self, scenario: Scenario, policy: str) -> None:
-        self.scenario, self.policy = scenario, policy
+    def __init__(self, scenario: Scenario, policy: str, noise_seed: int = 0) -> None:
+        self.scenario, self.policy, self.noise_seed = scenario, policy, noise_seed
         self.agv_ids = tuple(a.id for a in scenario.agvs)
         self.es_ids = tuple(e.id for e in scenario.edge_servers)
         self.status: dict[str, Any] = {}
@@ -128,7 +131,7 @@ class FleetMonitor:
         """``simulate --json``'s keys for the live run, its bookkeeping check (``live``), the
         simulator's figures for the same scenario and policy, the AIGC tallies, and the
         node restarts (``restarts``, with what the simulator-vs-live gap became)."""
-        sim_model = Simulator(self.scenario)
+        sim_model = Simulator(self.scenario, noise_seed=self.noise_seed)
         live = RunReport.collect(self.scenario, f"live:{self.policy}",
                                  list(self.status.values()), list(self.states.values()),
                                  pheromones=self.pheromones_left(
@@ -141,6 +144,9 @@ class FleetMonitor:
                             "edge_servers": {e: {"processed_kb": r.processed_kb}
                                              for e, r in sim.edge_servers.items()}}
         out["processed_vs_simulator"] = live_kb / sim_kb - 1.0 if sim_kb else 0.0
+        greedy_kb = sim_model.run(PolicyFactory.make("greedy", self.scenario)).processed_kb
+        out["greedy"] = {"processed_kb": greedy_kb}     # the baseline, simulated
+        out["processed_vs_greedy"] = live_kb / greedy_kb - 1.0 if greedy_kb else 0.0
         out["simulator"]["pheromones_left"] = sim.pheromones_left
         for e, r in sim.edge_servers.items():
             out["simulator"]["edge_servers"][e]["pheromones"] = r.pheromones
@@ -162,8 +168,20 @@ class FleetMonitor:
         out["bag_messages"] = bag_messages
         return out
 
+    @staticmethod
+    def headline(report: dict) -> str:
+        """The report's first line: live against the simulator and against greedy."""
+        sim = report["simulator"]
+        return (f"processed {report['processed_kb']:,.1f} kB live vs "
+                f"{sim['processed_kb']:,.1f} kB in the simulator "
+                f"({report['processed_vs_simulator']:+.2%}) and "
+                f"{report['greedy']['processed_kb']:,.1f} kB under greedy "
+                f"({report['processed_vs_greedy']:+.2%}); waits "
+                f"{report['wait_s']:,.0f} s vs {sim['wait_s']:,.0f} s")
+
     def simulated(self) -> Any:
-        return Simulator(self.scenario).run(PolicyFactory.make(self.policy, self.scenario))
+        return Simulator(self.scenario, noise_seed=self.noise_seed).run(
+            PolicyFactory.make(self.policy, self.scenario))
 
     def write(self, report: dict, json_path: Path) -> Path:
         """``report`` as JSON at ``json_path`` and its plot beside it (``.png``); the plot's
@@ -194,7 +212,9 @@ class FleetMonitor:
         ax[0, 0].set_xlabel("edge server")
         ax[0, 0].set_ylabel("processed work [kB/h]")
         gap = round(out["processed_vs_simulator"], 4) + 0.0       # no "-0.00%"
-        ax[0, 0].set_title(f"per edge server (live {gap:+.2%} vs simulator)")
+        vs_greedy = round(out["processed_vs_greedy"], 4) + 0.0
+        ax[0, 0].set_title(f"per edge server (live {gap:+.2%} vs simulator, "
+                           f"{vs_greedy:+.2%} vs greedy)")
         PlotStyle.legend_beside(ax[0, 0])
         agvs = list(self.agv_ids)
         xa = np.arange(len(agvs))

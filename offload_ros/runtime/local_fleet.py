@@ -62,16 +62,19 @@ class LocalFleet:
                  es_config: EdgeServerNodeConfig | None = None,
                  drop: Callable[[str, str, Any], bool] | None = None,
                  journal_dir: str | Path | None = None,
-                 crash: Callable[[str, Any], bool] | None = None) -> None:
+                 crash: Callable[[str, Any], bool] | None = None,
+                 noise_seed: int = 0) -> None:
         """``drop(where, es_id, request)`` swallows an offer (``where`` = "request") or its
         answer ("answer"); ``crash(es_id, request)`` kills the offering AGV after the server
         answered (the answer dies with it) and restarts it from its journal in
-        ``journal_dir`` (``<agv>.db``)."""
+        ``journal_dir`` (``<agv>.db``). ``noise_seed``: the draw of the scenario's
+        ``disturbance:`` section every node runs (``Simulator(scenario, noise_seed=...)``)."""
         self.scenario = scenario
-        self.sim = sim = Simulator(scenario)
+        self.sim = sim = Simulator(scenario, noise_seed=noise_seed)
         self.policy = PolicyServer(scenario, policy) if policy else None
-        self.servers = {e: EdgeServerNode(scenario, e, es_config) for e in sim.es_ids}
-        base = agv_config or AgvControllerConfig()
+        self.servers = {e: EdgeServerNode(scenario, e, dataclasses.replace(
+            es_config or EdgeServerNodeConfig(), noise_seed=noise_seed)) for e in sim.es_ids}
+        base = dataclasses.replace(agv_config or AgvControllerConfig(), noise_seed=noise_seed)
         self.agv_configs = {a: dataclasses.replace(base, journal=str(Path(journal_dir) /
                                                                      f"{a}.db"))
                             if journal_dir is not None else base for a in sim.agv_ids}

@@ -50,6 +50,10 @@ class FleetDemoConfig:
     policy: str = field(default="mcoo", metadata={
         "help": "the policy every AGV's policy node runs (a planner or a trained policy)"})
     time_scale: float = field(default=60.0, metadata={"help": "sim seconds per wall second"})
+    noise_seed: int = field(default=0, metadata={
+        "help": "which draw of the scenario's disturbance: section the fleet runs (start "
+                "offsets, leg times, rates; as simulate --noise-seed; no section: nothing "
+                "moves)"})
     minutes: float = field(default=60.0, metadata={
         "help": "sim minutes to run (at most the scenario's horizon)"})
     out: str = field(default="out/demo", metadata={
@@ -138,7 +142,7 @@ class FleetDemo:
         self.types = MessageTypes.default()
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
-        self.monitor = FleetMonitor(self.scenario, config.policy)
+        self.monitor = FleetMonitor(self.scenario, config.policy, config.noise_seed)
         self.bag: BagRecorder | None = None
         self.view: Any = None      # a started FoxgloveView while --foxglove serves
         self.view_url = ""
@@ -191,6 +195,7 @@ class FleetDemo:
         for group in (es[i:i + per_es] for i in range(0, len(es), per_es)):
             self._spawn(group[0], ["edge", "--id", ",".join(group), "--journal",
                                    str(self.out / "journal" / "{id}.db"),
+                                   "--noise-seed", str(self.config.noise_seed),
                                    "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
         ids, per = [a.id for a in self.scenario.agvs], self.config.agvs_per_process
         for group in (ids[i:i + per] for i in range(0, len(ids), per)):
@@ -201,7 +206,8 @@ class FleetDemo:
             if not composed:
                 self._spawn(f"{group[0]}_policy", ["policy", "--agv", agvs,
                                                    "--policy", self.config.policy])
-            self._spawn(group[0], ["agv", "--id", agvs, "--aigc-tasks-per-hour",
+            self._spawn(group[0], ["agv", "--id", agvs, "--noise-seed",
+                                   str(self.config.noise_seed), "--aigc-tasks-per-hour",
                                    repr(self.config.aigc_tasks_per_hour), "--journal",
                                    str(self.out / "journal" / "{id}.db"), "--metrics",
                                    str(self.out / "logs" / "{id}.metrics.json")] + composed)

@@ -34,6 +34,31 @@ def test_the_runtime_reproduces_the_simulator(name, policy):
     assert live.decisions == sim.decisions
 
 
+@pytest.mark.parametrize("name,policy,noise_seed", [("factory_5agv", "greedy", 3),
+                                                    ("congested_8agv", "cooperative", 1),
+                                                    ("factory_5agv", "mcoo", 0)])
+def test_the_runtime_under_a_noise_draw_reproduces_the_simulators_draw(name, policy,
+                                                                       noise_seed):
+    """The disturbance in the live kinematic fleet: every node runs the same draw as
+    ``Simulator(scenario, noise_seed=...)`` (start offsets, leg times, server rates)."""
+    import dataclasses
+
+    from offload_ros.model.disturbance import Disturbance
+    sc = dataclasses.replace(Scenario.load(SCENARIOS / f"{name}.yaml"), disturbance=Disturbance(
+        start_jitter_s=30.0, leg_time_variation=0.05, rate_variation=0.05))
+    report = LocalFleet(sc, policy, noise_seed=noise_seed).run()
+    noisy = Simulator(sc, noise_seed=noise_seed).run(PolicyFactory.make(policy, sc))
+    nominal = Simulator(dataclasses.replace(sc, disturbance=None)).run(
+        PolicyFactory.make(policy, sc))
+    assert report.problems == []
+    assert noisy.processed_kb != pytest.approx(nominal.processed_kb, abs=1.0)   # it moved
+    assert report.result.processed_kb == pytest.approx(noisy.processed_kb, abs=1e-6)
+    for a in noisy.agv_ids:
+        assert report.result.agvs[a].cycles == noisy.agvs[a].cycles, a
+        assert report.result.agvs[a].wait_s == pytest.approx(noisy.agvs[a].wait_s, abs=1e-6)
+    assert report.result.decisions == noisy.decisions
+
+
 def test_a_silent_policy_falls_back_to_the_plan():
     sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
     fleet = LocalFleet(sc, None)
