@@ -17,6 +17,7 @@ operating system schedules them (as in any A3C).
 
 from __future__ import annotations
 
+import os
 import queue
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def _networks(cfg: TrainingConfig) -> tuple[MlpNetwork, MlpNetwork]:
 
 
 def _worker(rank: int, cfg: TrainingConfig, family: ScenarioFamily, actor: MlpNetwork,
-            critic: MlpNetwork, optimizer: SharedAdam, stop, reports) -> None:
+            critic: MlpNetwork, optimizer: SharedAdam, stop, reports, parent: int) -> None:
+    """One A3C worker; it ends when told to, or when its parent (the trainer) is gone (a
+    killed trainer leaves no worker behind)."""
     torch.set_num_threads(1)
     Seeding.seed_global(Seeding.int_seed(cfg.seed, "mcoo-worker", rank))
     local_actor, local_critic = _networks(cfg)
@@ -54,7 +57,7 @@ def _worker(rank: int, cfg: TrainingConfig, family: ScenarioFamily, actor: MlpNe
                               cfg.value_coef, centralised=True)
     shared = list(actor.parameters()) + list(critic.parameters())
     local = list(local_actor.parameters()) + list(local_critic.parameters())
-    while not stop.is_set():
+    while not stop.is_set() and os.getppid() == parent:
         local_actor.load_state_dict(actor.state_dict())
         local_critic.load_state_dict(critic.state_dict())
         batch = rollout.collect(sampler, cfg.episodes_per_update)
@@ -86,7 +89,8 @@ class TrainMcoo(Trainer):
         ctx = mp.get_context("spawn")
         stop, reports = ctx.Event(), ctx.Queue()
         workers = [ctx.Process(target=_worker, args=(rank, cfg, self.family, actor, critic,
-                                                     optimizer, stop, reports), daemon=True)
+                                                     optimizer, stop, reports, os.getpid()),
+                               daemon=True)
                    for rank in range(cfg.workers)]
         try:
             run.record(actor.numpy_layers())

@@ -69,15 +69,16 @@ class TrainingConfig:
         "help": "before the reinforcement learning, the actor imitates a teacher: search (each "
                 "training file's best fixed plan over the action set, PlanSearch) or none; "
                 "auto: search for mcoo trained on scenario files (per factory), none otherwise"})
-    imitation_steps: int = field(default=400, metadata={
-        "help": "gradient steps of the imitation (cross-entropy on the teacher's actions)"})
+    imitation_steps: int = field(default=2000, metadata={
+        "help": "most gradient steps of the imitation (cross-entropy on the teacher's "
+                "actions; it stops once the actor matches the teacher on every decision)"})
     search_restarts: int = field(default=_SEARCH.restarts, metadata={
         "help": "random starts of the teacher's plan search after the greedy one"})
     search_noise_draws: int = field(default=_SEARCH.noise_draws, metadata={
         "help": "disturbed episodes the teacher's plan search averages with the nominal one"})
     nominal_weight: float = field(default=_SEARCH.nominal_weight, metadata={
         "help": "with training noise: the share of nominal training episodes, and the weight "
-                "of the nominal episodes in validation and in the teacher's search"})
+                "of the nominal episode in the teacher's search"})
     train_jitter_s: float = field(default=_NOISE.start_jitter_s, metadata={
         "help": "domain randomisation: training episodes of a factory without a disturbance: "
                 "section start up to this much early or late (0: none; a section in the "

@@ -29,8 +29,8 @@ CURVE_FIELDS = ("wall_s", "episodes", "decisions", "train_return", "train_kb_per
 class TrainingRun(TrainingLog):
     """Validation factories come from the family's training seeds (stream ``"validation"``),
     never from the evaluation range; ``val_vs_greedy`` is the mean per-episode ratio of the
-    current greedy-in-the-network policy to the greedy planner (nominal episodes weighted
-``nominal_weight``, disturbed ones the rest, where there are both). The first episode of each
+    current greedy-in-the-network policy to the greedy planner (where there are nominal and
+disturbed episodes, the worse of their two means). The first episode of each
     factory is nominal; a factory drawn again (training on scenario files) is played under
     its own disturbance or the training noise, each draw with a training noise seed (never
     one that evaluation uses), and not at all if there is no noise. With ``keep: best`` the
@@ -76,8 +76,9 @@ class TrainingRun(TrainingLog):
         noisy = np.array([sim.draw is not None for sim in self.sims])
         if noisy.all() or not noisy.any():
             return float(got.mean()), float(ratio.mean())
-        w = self.config.nominal_weight
-        return float(got.mean()), float(w * ratio[~noisy].mean() + (1 - w) * ratio[noisy].mean())
+        # the worse side: a policy must hold up both when the factory runs to its file and
+        # when it drifts
+        return float(got.mean()), float(min(ratio[~noisy].mean(), ratio[noisy].mean()))
 
     def add(self, episodes: int, decisions: int, episode_return: float,
             kb_per_h: float) -> None:

@@ -58,6 +58,33 @@ def test_the_launched_fleet_matches_simulate_and_ends_by_itself(tmp_path, ros_en
     assert "sim time starts" in log and "sim_clock ended the run" in log
 
 
+def test_a_noise_draw_runs_live_as_in_simulate(tmp_path, ros_env):
+    """noise_seed:=S: every AGV and edge server node runs draw S of the file's disturbance:
+    section, and the report compares with the simulator's same draw."""
+    from offload_ros.model.disturbance import Disturbance
+    sc = dataclasses.replace(Scenario.load(SCENARIOS / "factory_5agv.yaml"),
+                             horizon_s=HORIZON_S, disturbance=Disturbance(
+                                 start_jitter_s=30.0, leg_time_variation=0.05,
+                                 rate_variation=0.05))
+    path = tmp_path / "noisy.yaml"
+    path.write_text(sc.to_yaml())
+    report = tmp_path / "report.json"
+    cmd = ["ros2", "launch", "offload_ros", "sim.launch.py", f"scenario:={path}",
+           "policy:=greedy", "time_scale:=60.0", "noise_seed:=2", "aigc:=false",
+           f"report:={report}"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=ros_env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads(report.read_text())
+    noisy = Simulator(sc, noise_seed=2).run(PolicyFactory.make("greedy", sc))
+    nominal = Simulator(dataclasses.replace(sc, disturbance=None)).run(
+        PolicyFactory.make("greedy", sc))
+    assert noisy.processed_kb != pytest.approx(nominal.processed_kb, rel=1e-3)
+    assert out["simulator"]["processed_kb"] == pytest.approx(noisy.processed_kb)
+    assert out["processed_kb"] == pytest.approx(noisy.processed_kb, rel=0.02)
+    assert out["live"]["problems"] == []
+
+
 def test_a_recorded_run_is_read_by_offload_ros_bag(tmp_path, ros_env):
     bag = tmp_path / "bag"
     report, _ = launch(tmp_path, ros_env, "balanced", "record:=true", f"bag:={bag}")
