@@ -30,8 +30,8 @@ class TrainingRun(TrainingLog):
     """Validation factories come from the family's training seeds (stream ``"validation"``),
     never from the evaluation range; ``val_vs_greedy`` is the mean per-episode ratio of the
     current greedy-in-the-network policy to the greedy planner (where there are nominal and
-disturbed episodes, the worse of their two means). The first episode of each
-    factory is nominal; a factory drawn again (training on scenario files) is played under
+    disturbed episodes, the worse of their two means). The first episode of each factory is
+    nominal; a factory drawn again (training on scenario files) is played under
     its own disturbance or the training noise, each draw with a training noise seed (never
     one that evaluation uses), and not at all if there is no noise. With ``keep: best`` the
     saved decider is the one of the best validation point."""

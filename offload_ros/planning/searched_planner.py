@@ -13,8 +13,7 @@ class SearchedPlanner:
     (AGV, stop). The search runs when the planner is made (seconds: one episode per tried
     entry, weighing the nominal episode against disturbed ones, the scenario's
     ``disturbance:`` or ``PlanSearch.DEFAULT_NOISE``), once per factory and process. It is
-    the teacher per-factory MCOO imitates (same defaults), and the issue's "searched fixed
-    plan" row."""
+    the teacher per-factory MCOO imitates (same defaults)."""
 
     name = "searched"
     _tables: dict[tuple[str, object], PlanTable] = {}
