@@ -46,6 +46,11 @@ def test_the_report_of_a_fleet_that_reproduces_the_simulator(tmp_path):
     assert report["processed_kb"] == pytest.approx(sim.processed_kb, abs=1e-6)
     assert report["simulator"]["processed_kb"] == pytest.approx(sim.processed_kb)
     assert report["processed_vs_simulator"] == pytest.approx(0.0, abs=1e-9)
+    greedy = Simulator(sc).run(PolicyFactory.make("greedy", sc)).processed_kb
+    assert report["greedy"]["processed_kb"] == pytest.approx(greedy)
+    assert report["processed_vs_greedy"] == pytest.approx(sim.processed_kb / greedy - 1.0)
+    assert f"under greedy ({report['processed_vs_greedy']:+.2%})" in \
+        FleetMonitor.headline(report)
     path = monitor.write(report, tmp_path / "run" / "report.json")
     assert json.loads(path.read_text())["plot"] == str(tmp_path / "run" / "report.png")
     assert (tmp_path / "run" / "report.png").stat().st_size > 10_000
