@@ -117,12 +117,6 @@ class TrainingRun(TrainingLog):
         return row
 
     # -------------------------------------------------------------- artefacts
-    def kept(self) -> float:
-        """The validation ratio of what ``save`` writes (the best point, or the last)."""
-        if self.config.keep == "best" and self.best is not None:
-            return self.best[0]
-        return self.curve[-1]["val_vs_greedy"]
-
     def save(self, networks: dict[str, Any], decider: str, optimizer: dict | None) -> Path:
         if self.config.keep == "best" and self.best is not None:
             networks[decider].load_numpy_layers(self.best[1])
