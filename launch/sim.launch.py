@@ -1,7 +1,7 @@
 """ros2 launch offload_ros sim.launch.py [scenario:=factory_5agv|PATH] [policy:=mcoo]
 [time_scale:=60.0] [horizon_s:=0] [noise_seed:=0] [report:=out/sim/report.json] [record:=false]
-[bag:=out/sim/bag] [aigc:=true] [journal_dir:=out/sim/journal] [respawn:=true]
-[respawn_delay:=2.0] [respawn_max_retries:=3]
+[bag:=out/sim/bag] [aigc:=true] [aigc_tasks_per_hour:=R] [journal_dir:=out/sim/journal]
+[respawn:=true] [respawn_delay:=2.0] [respawn_max_retries:=3]
 
 A whole fleet from a scenario (a shipped name or a file), on sim time: an edge_server node
 per edge server (namespace = its id), an agv and a policy node per AGV (kinematic mode), and
@@ -49,7 +49,8 @@ def _params(share: Path, node: str) -> dict:
 def _fleet(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "scenario", "policy", "time_scale", "horizon_s", "noise_seed", "aigc", "record", "bag",
+        "scenario", "policy", "time_scale", "horizon_s", "noise_seed", "aigc",
+        "aigc_tasks_per_hour", "record", "bag",
         "report", "journal_dir")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
@@ -57,6 +58,8 @@ def _fleet(context):
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
     noise_seed = int(arg["noise_seed"])
     aigc = arg["aigc"].lower() == "true"
+    rate = ({"aigc_tasks_per_hour": float(arg["aigc_tasks_per_hour"])}
+            if arg["aigc_tasks_per_hour"] else {})       # '' keeps the config file's
     record = arg["record"].lower() == "true"
     report = str(Path(arg["report"]).resolve()) if arg["report"] else ""
     bag = str(Path(arg["bag"]).resolve()) if record else ""
@@ -99,7 +102,7 @@ def _fleet(context):
                             namespace=agv.id, output="screen", **respawn,
                             parameters=[{**_params(share, "agv"), **common,
                                          "agv_id": agv.id, "mode": "kinematic",
-                                         "noise_seed": noise_seed,
+                                         "noise_seed": noise_seed, **rate,
                                          "journal": journal(agv.id)}]))
     if record:
         actions.append(ExecuteProcess(cmd=["ros2", "bag", "record", "-s", "mcap", "-o", bag,
@@ -126,6 +129,9 @@ def generate_launch_description():
                                           "none"),
         DeclareLaunchArgument("aigc", default_value="true",
                               description="edge servers run AIGC tasks"),
+        DeclareLaunchArgument("aigc_tasks_per_hour", default_value="",
+                              description="AIGC tasks each AGV emits per sim hour (Poisson), "
+                                          "sent with its next offer ('' = the config file's)"),
         DeclareLaunchArgument("record", default_value="false",
                               description="record every topic to an MCAP bag"),
         DeclareLaunchArgument("bag", default_value="out/sim/bag", description="bag folder"),

@@ -77,11 +77,12 @@ class CostModel:
         x = np.array([b for b, _ in timings], float)
         y = np.array([s for _, s in timings])
         per_image, fixed = np.polyfit(x, y, 1) if len(x) > 1 else (y[0], 0.0)
-        device = f"{platform.machine()} cpu, {torch.get_num_threads()} threads"
+        device = f"{platform.machine()} {model.device_name()}"
         return cls(model.resolution, max(float(fixed), 0.0), max(float(per_image), 1e-9),
                    max(batches), guidance, device, tuple(timings))
 
     def save(self, folder: Path) -> Path:
+        Path(folder).mkdir(parents=True, exist_ok=True)
         path = Path(folder) / FILE
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
         return path

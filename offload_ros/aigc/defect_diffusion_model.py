@@ -37,6 +37,7 @@ class DefectDiffusionModel:
     def __init__(self, unet, class_names: Sequence[str], config: DiffusionConfig,
                  scheduler_config: dict[str, Any], info: dict[str, Any] | None = None) -> None:
         self.unet = unet.eval()
+        self.device = torch.device("cpu")
         self.class_names = tuple(class_names)
         self.config = config
         self.scheduler_config = dict(scheduler_config)
@@ -120,6 +121,26 @@ class DefectDiffusionModel:
                  if k not in ("format", "class_names", "resolution", "config")}
         return cls(unet, names, config, dict(scheduler.config), extra)
 
+    def to(self, device: str) -> "DefectDiffusionModel":
+        """Runs the network on ``device`` (``cpu``, ``cuda``, ``cuda:1``, or ``auto``: the
+        first GPU where torch sees one). Noise is still drawn on the CPU, so an image is the
+        same seed for seed on any device up to floating-point rounding."""
+        name = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        try:
+            dev = torch.device(name)
+            if dev.type == "cuda" and not torch.cuda.is_available():
+                raise RuntimeError("torch sees no CUDA device")
+            self.unet.to(dev)
+        except (RuntimeError, AssertionError) as err:
+            raise AigcError(f"device: cannot use {device!r} ({err})") from err
+        self.device = dev
+        return self
+
+    def device_name(self) -> str:
+        if self.device.type == "cuda":
+            return torch.cuda.get_device_name(self.device)
+        return f"cpu, {torch.get_num_threads()} threads"
+
     # ------------------------------------------------------------------ generation
     @property
     def resolution(self) -> int:
@@ -157,7 +178,8 @@ class DefectDiffusionModel:
         steps = self.check_steps(steps)
         scheduler = DDIMScheduler.from_config(self.scheduler_config)
         scheduler.set_timesteps(steps)
-        x = noise.clone()
+        x = noise.to(self.device, copy=True)
+        labels = labels.to(self.device)
         null = torch.full_like(labels, len(self.class_names))
         for t in scheduler.timesteps:
             if guidance == 1.0:
@@ -170,7 +192,7 @@ class DefectDiffusionModel:
             x = scheduler.step(eps, t, x, eta=0.0).prev_sample
             if on_step is not None:
                 on_step()
-        return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[:, 0].numpy()
+        return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[:, 0].cpu().numpy()
 
     def generate(self, name: str | int, num: int, steps: int = 20, seed: int = 0,
                  guidance: float = GUIDANCE, first_index: int = 0) -> np.ndarray:

@@ -7,11 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from offload_ros.aigc.errors import AigcError
-
-#: Classifier-free guidance scale for sampling by default: on the shipped model 2 lifts the
-#: share of images a classifier recognises as the requested class from 81% to 91%, at twice
-#: the compute (docs/aigc.md).
-GUIDANCE = 2.0
+from offload_ros.model.aigc_offload.generation_service_config import GUIDANCE  # noqa: F401
 
 
 @dataclass(frozen=True)

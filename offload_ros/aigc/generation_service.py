@@ -3,11 +3,13 @@ diffusion model.
 
 A worker thread gathers images of waiting requests into batches of at most ``max_batch``
 images with the same number of denoising steps, waiting at most ``max_wait_s`` after the
-oldest one for a batch to fill. A request larger than a batch is split across batches; every
-image's noise comes from its request's seed and its index, so a request gives the same images
-alone or in any batch. A request past its deadline is answered ``expired`` and not run; a
-cancelled one ``cancelled``. If a batch fails, its requests are retried one by one, so only the
-one at fault fails and the service keeps serving.
+oldest one for a batch to fill (:class:`GenerationBatching`, the rule the AIGC offloading
+simulator's edge servers follow too). A request larger than a batch is split across batches;
+every image's noise comes from its request's seed and its index, so a request gives the same
+images alone or in any batch (on a GPU up to a few grey levels of rounding). A request past
+its deadline is answered ``expired`` and not run; a cancelled one ``cancelled``. If a batch
+fails, its requests are retried one by one, so only the one at fault fails and the service
+keeps serving.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import torch
 
 from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
 from offload_ros.aigc.errors import AigcError
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+from offload_ros.model.aigc_offload.generation_batching import GenerationBatching
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 
 STATUSES = ("done", "expired", "cancelled", "failed")
 
@@ -54,8 +57,10 @@ class GenerationResult:
 class _Pending:
     """A submitted request and its progress."""
 
-    def __init__(self, req: GenerationRequest, label: int, submitted: float) -> None:
+    def __init__(self, req: GenerationRequest, label: int, submitted: float,
+                 resolution: int) -> None:
         self.req, self.label, self.submitted = req, label, submitted
+        self.batch_key = (req.steps, resolution)
         self.deadline = None if req.deadline_s is None else submitted + req.deadline_s
         self.future: Future = Future()
         self.images: list[np.ndarray | None] = [None] * req.num
@@ -64,6 +69,19 @@ class _Pending:
         self.image_steps = 0           # denoising steps run for its images so far
         self.started: float | None = None
         self.cancelled = False
+
+    # what GenerationBatching reads
+    @property
+    def images_left(self) -> int:
+        return self.req.num - self.next_index
+
+    @property
+    def images_total(self) -> int:
+        return self.req.num
+
+    @property
+    def submitted_s(self) -> float:
+        return self.submitted
 
 
 class GenerationHandle:
@@ -97,13 +115,14 @@ class GenerationService:
     def __init__(self, model: DefectDiffusionModel,
                  config: GenerationServiceConfig = GenerationServiceConfig()) -> None:
         self.model, self.config = model, config
+        self._rule = GenerationBatching(config)
         self._queue: deque[_Pending] = deque()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._ids = itertools.count(1)
         self._records: list[GenerationResult] = []
-        self._batches: list[int] = []
+        self._batches: list[tuple[tuple[str, int], ...]] = []
         self._images = 0
         self._first_submit: float | None = None
         self._last_answer: float | None = None
@@ -117,13 +136,15 @@ class GenerationService:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Answers everything still waiting ``cancelled`` and ends the worker."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Answers everything still waiting ``cancelled`` and ends the worker; with
+        ``timeout``, waits at most that long for the model call under way (a process that is
+        shutting down leaves it to the daemon thread)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
             self._thread = None
         with self._cond:
             while self._queue:
@@ -154,7 +175,7 @@ class GenerationService:
         if not req.request_id:
             req.request_id = f"r{next(self._ids)}"
         now = time.monotonic()
-        pending = _Pending(req, label, now)
+        pending = _Pending(req, label, now, self.model.resolution)
         with self._cond:
             if self._stopping or self._thread is None:
                 raise AigcError("the generation service is not running")
@@ -196,29 +217,18 @@ class GenerationService:
 
     def _take_batch(self) -> list[tuple[_Pending, int]] | None:
         """Wait for work and return (request, image index) pairs, or None to stop."""
-        cfg = self.config
         with self._cond:
             while True:
-                self._sweep(time.monotonic())
+                now = time.monotonic()
+                self._sweep(now)
                 if self._stopping:
                     return None
-                if not self._queue:
-                    self._cond.wait()
-                    continue
-                head = self._queue[0]
-                steps = head.req.steps
-                same = [p for p in self._queue if p.req.steps == steps]
-                waiting = sum(p.req.num - p.next_index for p in same)
-                wait_left = head.submitted + cfg.max_wait_s - time.monotonic()
-                if waiting >= cfg.max_batch or wait_left <= 0 or head.next_index > 0:
+                taken, wake = self._rule.take(self._queue, now)
+                if taken:
                     break
-                self._cond.wait(wait_left)
+                self._cond.wait(None if wake == float("inf") else wake - now)
             batch: list[tuple[_Pending, int]] = []
-            now = time.monotonic()
-            for p in same:
-                take = min(p.req.num - p.next_index, cfg.max_batch - len(batch))
-                if take <= 0:
-                    break
+            for p, take in taken:
                 batch += [(p, k) for k in range(p.next_index, p.next_index + take)]
                 p.next_index += take
                 if p.started is None:
@@ -256,7 +266,8 @@ class GenerationService:
                     except Exception as one:  # noqa: BLE001
                         failed.append((p, f"{type(one).__name__}: {one}"))
             with self._cond:
-                self._batches.append(len(batch))
+                self._batches.append(tuple(Counter(p.req.request_id for p, _ in batch)
+                                           .items()))
                 for part, images in outputs:
                     for (p, k), img in zip(part, images):
                         p.images[k] = img
@@ -288,12 +299,17 @@ class GenerationService:
         p.future.set_result(res)
 
     # ------------------------------------------------------------------ metrics
+    def batch_log(self) -> list[tuple[tuple[str, int], ...]]:
+        """Every model call so far, in order: ``((request id, images), ...)``."""
+        with self._cond:
+            return list(self._batches)
+
     def metrics(self) -> dict[str, float | int]:
         """Counts by status, images, images/s from first submission to last answer, queue
         time and latency p50/p99 of done requests, mean batch size."""
         with self._cond:
             recs = list(self._records)
-            batches = list(self._batches)
+            batches = [sum(n for _, n in b) for b in self._batches]
             span = (self._last_answer - self._first_submit) \
                 if self._first_submit is not None and self._last_answer is not None else 0.0
             images = self._images

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from offload_ros.aigc.diffusion_config import DiffusionConfig
 from offload_ros.aigc.errors import AigcError
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
 from offload_ros.cli.command import Command
 from offload_ros.evaluation.aigc_offload.aigc_experiment import AigcExperimentConfig
 from offload_ros.evaluation.aigc_quality_config import AigcQualityConfig
 from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.package_paths import PackagePaths
 
@@ -75,6 +75,8 @@ class AigcCommand(Command):
         c.add_argument("--model", type=Path, help=model_help)
         c.add_argument("--batches", default="1,2,4,8,16", help="batch sizes to time")
         c.add_argument("--steps", type=int, default=5, help="steps per timing (default: 5)")
+        c.add_argument("--device", default="cpu", help="torch device to time: cpu, cuda, "
+                       "cuda:N or auto (default: cpu)")
         c.add_argument("--out", type=Path, help="folder for cost_model.json (default: the "
                        "model folder)")
         c.add_argument("--json", action="store_true")
@@ -87,8 +89,9 @@ class AigcCommand(Command):
                             "reports latency and deadline completion.")
         o.add_argument("scenario", help="scenario file or shipped name")
         o.add_argument("--policy", default="greedy", help="random, nearest, greedy (least "
-                       "expected finish time), amarl, concat, idqn (models/NAME), or "
-                       "NAME:CHECKPOINT (default: greedy)")
+                       "expected finish time), batch_greedy (the same, knowing the servers' "
+                       "batching), amarl, concat, idqn (models/NAME), or NAME:CHECKPOINT "
+                       "(default: greedy)")
         o.add_argument("--episodes", type=int, default=20, help="episodes (default: 20)")
         o.add_argument("--seed", type=int, default=0, help="picks the held-out task seeds")
         o.add_argument("--sample", action="store_true",
@@ -201,7 +204,7 @@ class AigcCommand(Command):
         if not batches or min(batches) < 1 or args.steps < 1:
             raise AigcError("--batches entries and --steps must be >= 1")
         folder = args.model or PackagePaths.share() / "models" / "aigc"
-        model = self.aigc_model(folder)
+        model = self.aigc_model(folder).to(args.device)
         cost = CostModel.measure(model, batches, args.steps)
         path = cost.save(args.out or folder)
         if args.json:
@@ -225,7 +228,7 @@ class AigcCommand(Command):
             cm = CostModel.load(folder)
             sc = dataclasses.replace(sc, aigc=dataclasses.replace(
                 sc.aigc_settings(), step_fixed_s=cm.fixed_s, step_per_image_s=cm.per_image_s,
-                max_batch=cm.max_batch, cost_resolution=cm.resolution))
+                cost_resolution=cm.resolution))
         from offload_ros.evaluation.aigc_offload.aigc_offload_evaluation import (
             AigcOffloadEvaluation,
         )
@@ -256,7 +259,8 @@ class AigcCommand(Command):
             for row in summary:
                 con.print(f"{row['run']}: final return {row['final_val_return']:.2f}, 95 % "
                           f"of it after {row['episodes_to_95pct']} episodes / "
-                          f"{row['wall_s_to_95pct']:.0f} s")
+                          f"{row['wall_s_to_95pct']:.0f} s; best {row['best_val_return']:.2f} "
+                          f"after {row['episodes_to_best']} episodes (the kept actor)")
             con.print(f"wrote {table} and {png}")
             return 0
         exp = AigcExperiment(ConfigSchema(AigcExperimentConfig).from_namespace(args))

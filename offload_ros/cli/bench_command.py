@@ -111,13 +111,14 @@ class BenchCommand(Command):
         from offload_ros.evaluation.aigc_bench import AigcBench
         config = ConfigSchema(AigcBenchConfig).from_namespace(args)
         config.sizes()
-        out = AigcBench(self.aigc_model(args.model), config).run()
+        out = AigcBench(self.aigc_model(args.model).to(config.device), config).run()
         if args.json:
             print(json.dumps(out, indent=2))
             return 0
         n, s = out["naive"], out["service"]
         print(f"bench aigc: {out['requests']} concurrent requests, {out['images']} images of "
-              f"{out['resolution']}x{out['resolution']}, {out['steps']} DDIM steps")
+              f"{out['resolution']}x{out['resolution']}, {out['steps']} DDIM steps on "
+              f"{out['device']}")
         print(f"  one call per request  {n['images_per_s']:7.1f} images/s  latency p50 "
               f"{n['latency_p50_s']:.2f} s  p99 {n['latency_p99_s']:.2f} s")
         print(f"  dynamic batching      {s['images_per_s']:7.1f} images/s  latency p50 "

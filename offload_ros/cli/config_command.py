@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
 from offload_ros.cli.command import Command
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
 from offload_ros.runtime.agv_controller import AgvControllerConfig
@@ -21,9 +21,8 @@ from offload_ros.sim.simulator import SimulatorConfig
 ROS_NODES: dict[str, list[type]] = {
     "simulator": [SimulatorConfig],
     "cooperative_planner": [CooperativePlannerConfig],
-    "edge_generation": [GenerationServiceConfig],
     "agv": [AgvControllerConfig],
-    "edge_server": [EdgeServerNodeConfig],
+    "edge_server": [EdgeServerNodeConfig, GenerationServiceConfig],
     "sim_clock": [SimClockConfig, FleetMonitorConfig],
 }
 

@@ -9,6 +9,7 @@ import sys
 
 from offload_ros.cli.command import Command
 from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvControllerConfig
@@ -56,6 +57,7 @@ class DemoCommand(Command):
                 k.add_argument("--time-scale", type=float, default=60.0,
                                help="sim seconds per wall second (default: 60)")
             if kind == "edge":
+                ConfigSchema(GenerationServiceConfig).add_arguments(k)
                 k.add_argument("--id", required=True,
                                help="the server's id; comma-separated ids run several edge "
                                "server nodes in this process, a thread each (then --journal "
@@ -168,12 +170,14 @@ class DemoCommand(Command):
         from offload_ros.transport.node_group import NodeGroup
         from offload_ros.transport.node_process import NodeProcess
         config = ConfigSchema(EdgeServerNodeConfig).from_namespace(args)
+        generation = ConfigSchema(GenerationServiceConfig).from_namespace(args)
         ids = self._ids("--id", args.id, {"journal": config.journal})
         if ids is None:
             return 2
         NodeProcess.configure_logging(ids[0] if len(ids) == 1 else "%(name)s")
         return NodeGroup([EdgeProcess(es, sc, zenoh, args.time_scale, dataclasses.replace(
-            config, journal=config.journal.replace("{id}", es))) for es in ids]).run()
+            config, journal=config.journal.replace("{id}", es)), generation)
+            for es in ids]).run()
 
     def _agvs(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:
         """``--id agv1`` or ``--id agv1,agv2,...``: one AGV node, or several in this process

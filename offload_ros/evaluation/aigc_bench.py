@@ -60,6 +60,7 @@ class AigcBench:
         return {
             "requests": len(reqs), "images": images, "steps": self.config.steps,
             "resolution": self.model.resolution, "max_batch": cfg.max_batch,
+            "device": self.model.device_name(),
             "naive": {"seconds": naive_s, "images_per_s": images / naive_s,
                       "latency_p50_s": float(np.percentile(naive_lat, 50)),
                       "latency_p99_s": float(np.percentile(naive_lat, 99))},

@@ -16,6 +16,8 @@ class AigcBenchConfig:
     max_batch: int = field(default=16, metadata={"help": "service batch size (images)"})
     max_wait_s: float = field(default=0.02, metadata={"help": "service batch wait",
                                                       "unit": "s"})
+    device: str = field(default="cpu", metadata={
+        "help": "torch device of the model: cpu, cuda, cuda:N or auto"})
 
     def sizes(self) -> list[int]:
         try:

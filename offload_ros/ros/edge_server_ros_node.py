@@ -1,8 +1,9 @@
 """``ros2 run offload_ros edge_server_node --ros-args -p es_id:=es1``: an EdgeServerNode as a
-ROS 2 node: the Offload service, the state and AIGC results, the journal. An offer waits (in
-its callback, releasing the lock while it waits; the executor has a thread per AGV) while an
-AGV due earlier has not offered, as in the Zenoh shell, so same-instant offers are admitted
-in rule 5's order. A request the server cannot handle is answered ``REJECTED`` with the
+ROS 2 node: the Offload service, the state and AIGC results (through the generation service,
+configured by its ``GenerationServiceConfig`` parameters: batching, device), the journal. An
+offer waits (in its callback, releasing the lock while it waits; the executor has a thread per
+AGV) while an AGV due earlier has not offered, as in the Zenoh shell, so same-instant offers
+are admitted in rule 5's order. A request the server cannot handle is answered ``REJECTED`` with the
 reason and logged; the node keeps serving."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.ros.ros_shell import RosShell
 from offload_ros.runtime.aigc_runner import AigcRunner
 from offload_ros.runtime.edge_server_node import REJECTED, EdgeServerNode, EdgeServerNodeConfig
@@ -22,17 +24,20 @@ class EdgeServerRosNode(RosShell):
         self.declare_parameter("es_id", "es1")
         self.declare_parameter("time_scale", 1.0)
         self.cfg = self.config(EdgeServerNodeConfig)
+        self.generation = self.config(GenerationServiceConfig)
         self.es_id = self.get_parameter("es_id").value
         self.node = EdgeServerNode(self.scenario, self.es_id, self.cfg, horizon_s=self.horizon)
         self.cond = threading.Condition()
         scale = float(self.get_parameter("time_scale").value) if self.sim_time else 1.0
-        self.aigc = AigcRunner(self.es_id, scale) if self.cfg.aigc else None
+        self.aigc = AigcRunner(self.es_id, scale, self.generation) if self.cfg.aigc else None
         self.holding = 0       # offers waiting in their callbacks for rule 5's order
         self.serve("Offload", f"/{self.es_id}/offload", self.on_offload,
                    lambda reason: self.node.types.make("Offload_Response", status=REJECTED,
                                                        reason=reason))
         for a in self.scenario.agvs:
             self.subscribe(f"/{a.id}/status", "AgvStatus", self.on_status)
+        if self.aigc is not None:      # announced now, so a recorder has it before results
+            self.publisher(f"/{self.es_id}/aigc/results", "AigcResult")
         self.publish_state(self.now_s() if not self.sim_time else 0.0)   # here, and ready
         self.get_logger().info(f"{self.es_id} ready ("
                                + ("sim time" if self.sim_time else "real time") + ")")
@@ -80,9 +85,11 @@ class EdgeServerRosNode(RosShell):
                     last = time.monotonic()
             if self.aigc is not None:
                 for task, agv, stamp in inbox:
-                    self.aigc.submit(task, agv, stamp)
+                    self.aigc.submit(task, agv, stamp, now)
                 for result in self.aigc.poll(now):
                     self.publish(f"/{self.es_id}/aigc/results", "AigcResult", result)
+                    with self.cond:             # published, then out of the journal
+                        self.node.aigc_answered(result.task_id)
                 self.node.aigc_pending = self.aigc.pending()
             idle.wait(0.02)
 

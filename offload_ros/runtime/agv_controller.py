@@ -158,6 +158,7 @@ class AgvController:
         self.aigc_rng = Seeding.rng(self.config.seed, "aigc-tasks", agv_id)
         self.aigc_next = self._next_task_time(start)
         self.aigc_queue: list[dict[str, Any]] = []
+        self.aigc_count = 0                 # tasks emitted: their ids are unique in a run
         self.outbox: dict[str, Any] | None = None   # the offer being sent (write-ahead)
         self.resumed = False
         self.journal = AgvJournal(self.config.journal) if self.config.journal else None
@@ -169,7 +170,7 @@ class AgvController:
     # ------------------------------------------------------------------ journal
     _SCALARS = ("run_id", "stop", "remaining", "started", "returns", "wait_start",
                 "wait_total", "waits", "delivered", "loaded", "ndec", "depart", "state", "seq",
-                "aigc_next")
+                "aigc_next", "aigc_count")
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a restarted AGV needs to go on (JSON)."""
@@ -503,7 +504,8 @@ class AgvController:
 
     def _take_tasks(self, t: float) -> list[dict[str, Any]]:
         while self.aigc_next <= t:
-            n = len(self.aigc_queue) + self.seq
+            n = self.aigc_count
+            self.aigc_count += 1
             cls = CLASSES[int(self.aigc_rng.integers(1, len(CLASSES)))]   # a defect
             self.aigc_queue.append({
                 "task_id": f"{self.agv_id}:{self.run_id}:task{n}", "defect_class": cls,

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
 from offload_ros.bag.message_types import MessageTypes
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.package_paths import PackagePaths
 
 STATUS = {"done": 0, "expired": 1, "cancelled": 2, "failed": 3}
@@ -33,7 +33,7 @@ class AigcRunner:
         self.service: Any = None
         self.error = ""
         self._loading: threading.Thread | None = None
-        self.waiting: list[tuple[Any, str, float, float]] = []   # before the model is up
+        self.waiting: list[tuple[Any, str, float, float, float]] = []   # before the model
         self.running: list[tuple[Any, Any, str, float, float]] = []
 
     def _load(self) -> None:
@@ -42,21 +42,26 @@ class AigcRunner:
             from offload_ros.aigc.defect_diffusion_model import DefectDiffusionModel
             from offload_ros.aigc.generation_service import GenerationService
             folder = self.model_dir or PackagePaths.share() / "models" / "aigc"
-            self.service = GenerationService(DefectDiffusionModel.load(folder),
-                                             self.config).start()
+            model = DefectDiffusionModel.load(folder).to(self.config.device)
+            self.service = GenerationService(model, self.config).start()
         except Exception as err:  # noqa: BLE001 - report on every task instead of dying
             self.error = f"cannot load the diffusion model: {type(err).__name__}: {err}"
 
-    def submit(self, task: Any, agv_id: str, submitted_s: float) -> None:
+    def submit(self, task: Any, agv_id: str, submitted_s: float,
+               now_s: float | None = None) -> None:
+        """``submitted_s``: the sim time the task was admitted (its latency counts from it);
+        ``now_s``: the sim time now, when later (a task run again after a restart: its
+        deadline counts from now, the downtime included)."""
         if self._loading is None:
             self._loading = threading.Thread(target=self._load, daemon=True)
             self._loading.start()
-        self.waiting.append((task, agv_id, submitted_s, time.monotonic()))
+        ref = submitted_s if now_s is None else max(now_s, submitted_s)
+        self.waiting.append((task, agv_id, submitted_s, ref, time.monotonic()))
 
     def poll(self, now: float) -> list[Any]:
         out = []
         if self.waiting and (self.service is not None or self.error):
-            for task, agv, sub, wall in self.waiting:
+            for task, agv, sub, ref, wall in self.waiting:
                 if self.error:
                     out.append(self._result(task, agv, sub, REJECTED, self.error, now))
                     continue
@@ -64,7 +69,7 @@ class AigcRunner:
                 from offload_ros.aigc.generation_service import GenerationRequest
                 deadline = None
                 if task.deadline_s > 0:
-                    deadline = (task.deadline_s - sub) / self.scale - (time.monotonic() - wall)
+                    deadline = (task.deadline_s - ref) / self.scale - (time.monotonic() - wall)
                     if deadline <= 0:       # passed while the model was loading
                         out.append(self._result(task, agv, sub, STATUS["expired"],
                                                 "deadline passed before it could start", now))
@@ -109,5 +114,7 @@ class AigcRunner:
         return len(self.waiting) + len(self.running)
 
     def stop(self) -> None:
+        """At shutdown: a model call under way gets 2 s (the node's tasks still open are in
+        its journal, so a restart runs them again)."""
         if self.service is not None:
-            self.service.stop()
+            self.service.stop(timeout=2.0)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offload_ros.aigc.defect_image_generator import CLASSES
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
 from offload_ros.bag.message_types import MessageTypes
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.edge_journal import EdgeJournal
 from offload_ros.runtime.errors import NodeError
@@ -108,6 +108,10 @@ class EdgeServerNode:
         self.counts = {"requests": 0, "duplicates": 0, "rejected": 0, "restarts": 0}
         self.aigc_inbox: list[tuple[Any, str, float]] = []   # (OffloadTask, agv, submitted)
         self.aigc_pending = 0                                 # set by the shell's runner
+        # admitted AIGC tasks not answered yet (journalled: a restart runs them again), and
+        # the ids answered, so that none is run or counted twice
+        self.aigc_open: dict[str, dict[str, Any]] = {}
+        self.aigc_done: set[str] = set()
         self._resumed = False
         self._journalled_t = -1.0
         self.due: dict[str, tuple[float, int]] = {}      # AGV -> its next event here
@@ -305,8 +309,24 @@ class EdgeServerNode:
         return ""
 
     def _intake(self, req: Any, stamp: float) -> None:
+        """Admitted AIGC tasks go to the shell's runner and into the journal (with the offer's
+        answer, in one transaction) until :meth:`aigc_answered`."""
         for task in req.tasks:
+            if task.task_id in self.aigc_open or task.task_id in self.aigc_done:
+                continue
+            self.aigc_open[task.task_id] = {"task": MessageTypes.to_dict(task),
+                                            "agv": req.agv_id, "stamp": stamp}
             self.aigc_inbox.append((task, req.agv_id, stamp))
+
+    def aigc_answered(self, task_id: str) -> None:
+        """The shell published ``task_id``'s result: it leaves the journal's open tasks. A
+        crash between the two publishes it again after the restart; consumers keep the first
+        result of a task id (:class:`FleetMonitor`, the bag's counts)."""
+        if self.aigc_open.pop(task_id, None) is None:
+            return
+        self.aigc_done.add(task_id)
+        if self.journal is not None:
+            self.journal.save(self.snapshot())
 
     def _record(self, rid: str, answer: dict[str, Any]) -> None:
         self.answers[rid] = answer
@@ -359,7 +379,8 @@ class EdgeServerNode:
                 "queue": [d.request_id for d in self.queue],
                 "doors": {rid: [d.agv_id, d.remaining, d.released_s]
                           for rid, d in self.doors.items()},
-                "counts": self.counts}
+                "counts": self.counts, "aigc_open": self.aigc_open,
+                "aigc_done": sorted(self.aigc_done)}
 
     def _resume(self) -> None:
         state, answers = self.journal.load()
@@ -377,6 +398,11 @@ class EdgeServerNode:
             door.released_s = released
             self.doors[rid] = door
         self.queue = [self.doors[rid] for rid in state["queue"]]
+        self.aigc_open = dict(state.get("aigc_open", {}))
+        self.aigc_done = set(state.get("aigc_done", ()))
+        for entry in self.aigc_open.values():           # run again: none was answered
+            self.aigc_inbox.append((self.types.make("OffloadTask", **entry["task"]),
+                                    entry["agv"], entry["stamp"]))
 
     def restart_at(self, now: float) -> None:
         """After a restart: the server was down until ``now`` and processed nothing then."""
@@ -393,7 +419,8 @@ class EdgeServerNode:
             self.restart_at(min(now, horizon))
             self._resumed = False
             note = (f"resumed from {self.config.journal}: backlog {self.backlog:.1f} kB, "
-                    f"{len(self.queue)} at the door")
+                    f"{len(self.queue)} at the door, {len(self.aigc_open)} AIGC tasks to run "
+                    "again")
         settle = min(now - self.config.settle_s, horizon)
         if settle > self.t and not holding:
             self.advance(settle)

@@ -40,8 +40,9 @@ class FleetMonitorConfig:
     ready_timeout_s: float = field(default=180.0, metadata={
         "help": "longest wait for every node to announce itself before sim time starts",
         "unit": "s of wall time"})
-    settle_timeout_s: float = field(default=60.0, metadata={
-        "help": "longest wait after the horizon for every node to report its end",
+    settle_timeout_s: float = field(default=120.0, metadata={
+        "help": "longest wait after the horizon for every node to report its end and every "
+                "server to answer its AIGC tasks (as the demo waits)",
         "unit": "s of wall time"})
 
 
@@ -58,6 +59,7 @@ class FleetMonitor:
         self.states: dict[str, Any] = {}
         self.series: list[tuple[float, str, float]] = []     # (t, es, processed)
         self.aigc: list[Any] = []
+        self._aigc_ids: set[str] = set()
         self.pheromones: dict[str, dict[tuple, float]] = {e: {} for e in self.es_ids}
         self._marked: dict[str, int] = {}
         self._generation: dict[str, int] = {}
@@ -76,6 +78,11 @@ class FleetMonitor:
                             msg.processed_kb))
 
     def on_aigc(self, msg: Any) -> None:
+        """An AIGC result; a task's result published again (its server restarted between
+        publishing and journalling it) is counted once, the first."""
+        if msg.task_id in self._aigc_ids:
+            return
+        self._aigc_ids.add(msg.task_id)
         self.aigc.append(msg)
 
     def on_pheromone(self, msg: Any) -> None:
@@ -103,7 +110,8 @@ class FleetMonitor:
 
     def unsettled(self) -> str:
         """'' once every AGV reported its end (done, or waiting at a door) at the horizon
-        with nothing in doubt and every server its state at the horizon; else who has not."""
+        with nothing in doubt and every server its state at the horizon with no AIGC task
+        left to answer (so the report and the bag count the same tasks); else who has not."""
         horizon = self.scenario.horizon_s
         for a in self.agv_ids:
             s = self.status.get(a)
@@ -114,6 +122,8 @@ class FleetMonitor:
             s = self.states.get(e)
             if s is None or MessageTypes.seconds(s.header.stamp) < horizon - 1e-6:
                 return f"{e} has not reported its state at the horizon"
+            if s.aigc_pending:
+                return f"{e} has {s.aigc_pending} AIGC tasks still to answer"
         return ""
 
     def mark(self) -> None:

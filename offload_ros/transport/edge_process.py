@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.aigc_runner import AigcRunner
 from offload_ros.runtime.edge_server_node import REJECTED, EdgeServerNode, EdgeServerNodeConfig
@@ -26,14 +27,15 @@ class EdgeProcess(NodeProcess):
     kind = "edge_server"
 
     def __init__(self, es_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
-                 config: EdgeServerNodeConfig) -> None:
+                 config: EdgeServerNodeConfig,
+                 generation: GenerationServiceConfig | None = None) -> None:
         self.config = config
         self.node = EdgeServerNode(scenario, es_id, config)
         super().__init__(es_id, scenario, zenoh, time_scale)   # bad input fails before this
         self.lock = threading.Lock()
         self.held: list[tuple[tuple, int, float, Any, str, Callable]] = []
         self.seq = itertools.count()
-        self.aigc = AigcRunner(es_id, time_scale) if config.aigc else None
+        self.aigc = AigcRunner(es_id, time_scale, generation) if config.aigc else None
         self.last_state = 0.0
 
     def on_offload(self, request: Any, sender: str, reply: Callable[[Any], None]) -> None:
@@ -100,9 +102,11 @@ class EdgeProcess(NodeProcess):
                 self._publish_state(now)
         if self.aigc is not None:
             for task, agv, stamp in inbox:
-                self.aigc.submit(task, agv, stamp)
+                self.aigc.submit(task, agv, stamp, now)
             for result in self.aigc.poll(now):
                 self.bus.publish(f"/{self.name}/aigc/results", "AigcResult", result)
+                with self.lock:                 # published, then out of the journal
+                    self.node.aigc_answered(result.task_id)
             self.node.aigc_pending = self.aigc.pending()
             if self.aigc.pending():
                 wait = min(wait, 0.05)

@@ -152,3 +152,51 @@ def test_no_node_outlives_the_demo(tmp_path, sig):
     proc.communicate(timeout=60)
     for name, pid in children.items():
         wait_for(lambda: not alive(pid), 30, f"end of {name} ({pid})")
+
+
+def test_a_server_killed_with_aigc_tasks_in_flight_answers_each_admitted_task_once(tmp_path):
+    """es2 is SIGKILLed while it has AIGC tasks to answer; after its restart every task an
+    AGV sent is answered exactly once (finished or expired), and the report, the bag and
+    the journals count the same tasks."""
+    from offload_ros.bag.bag_reader import BagReader
+    from offload_ros.runtime.agv_journal import AgvJournal
+    from offload_ros.runtime.edge_journal import EdgeJournal
+    proc, endpoint = demo(tmp_path, "--policy", "balanced", "--minutes", "30",
+                          "--time-scale", "60", "--aigc-tasks-per-hour", "60")
+    types = MessageTypes.default()
+    pending = []
+    session = connect(endpoint, time.monotonic() + 120, tmp_path / "demo" / "certs")
+    sub = session.declare_subscriber("offload/es2/state", lambda s: pending.append(
+        types.decode("offload_interfaces/msg/EdgeServerState", s.payload.to_bytes())
+        .aigc_pending))
+    try:
+        wait_for(lambda: pending and pending[-1] > 0, 120, "AIGC tasks in flight at es2", proc)
+        os.kill(nodes(tmp_path)["es2"], signal.SIGKILL)
+    finally:
+        sub.undeclare()
+        session.close()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    report = json.loads(out)
+    (restart,) = report["restarts"]
+    assert restart["node"] == "es2" and restart["ready"] is True
+    log = (tmp_path / "demo" / "logs" / "es2.log").read_text()
+    again = int(log.split(" AIGC tasks to run again")[0].rsplit(" ", 1)[-1])
+    assert again >= 1
+    results = [m for topic, _, m in BagReader(tmp_path / "demo" / "bag").messages()
+               if topic.endswith("/aigc/results")]
+    ids = [m.task_id for m in results]
+    assert len(ids) == len(set(ids)) == report["aigc"]["tasks"] > 0
+    assert report["aigc"]["done"] == sum(m.status == 0 for m in results)
+    journals = tmp_path / "demo" / "journal"
+    answered, still_open = set(), 0
+    for f in sorted(journals.glob("es*.db")):
+        state, _ = EdgeJournal(f).load()
+        answered |= set(state["aigc_done"])
+        still_open += len(state["aigc_open"])
+    assert answered == set(ids) and still_open == 0
+    sent = 0
+    for f in sorted(journals.glob("agv*.db")):
+        state = AgvJournal(f).load()
+        sent += state["aigc_count"] - len(state["aigc_queue"])
+    assert sent == len(ids)                  # none lost, none counted twice

@@ -185,3 +185,70 @@ def test_a_killed_agv_node_is_respawned_and_resumes_from_its_journal(tmp_path, r
     # its downtime (respawn_delay plus rclpy's start, about 150 sim s at 30x) costs: offers
     # stamped in the past are taken at the servers' later time (measured +3.6%)
     assert result["processed_kb"] == pytest.approx(simulated("balanced").processed_kb, rel=0.1)
+
+
+def _node_pid(executable: str, namespace: str) -> int:
+    """The PID of ``executable``'s process in namespace ``/<namespace>`` (0: none yet)."""
+    import os
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(c.endswith(executable.encode()) for c in cmd) and \
+                f"__ns:=/{namespace}".encode() in cmd:
+            return int(pid)
+    return 0
+
+
+def test_a_killed_edge_server_answers_its_aigc_tasks_once_after_its_respawn(tmp_path, ros_env):
+    """es2's process is SIGKILLed while AIGC tasks it admitted are unanswered; respawned, it
+    runs them again from its journal, and the report, the bag and the journals count every
+    task once."""
+    import os
+    import signal
+    import time
+
+    from offload_ros.bag.bag_reader import BagReader
+    from offload_ros.runtime.agv_journal import AgvJournal
+    from offload_ros.runtime.edge_journal import EdgeJournal
+    report, journal, bag = tmp_path / "report.json", tmp_path / "journal", tmp_path / "bag"
+    proc = subprocess.Popen(
+        ["ros2", "launch", "offload_ros", "sim.launch.py", "scenario:=factory_5agv",
+         "policy:=balanced", "time_scale:=60.0", "horizon_s:=1800.0", "aigc:=true",
+         "aigc_tasks_per_hour:=30.0", f"report:={report}", f"journal_dir:={journal}",
+         "record:=true", f"bag:={bag}", "respawn_delay:=1.0"],
+        cwd=tmp_path, env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not _journalled(journal / "es2.db").get("aigc_open"):
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                "es2 never had an AIGC task to answer"
+            time.sleep(0.05)
+        pid = _node_pid("edge_server_node", "es2")
+        assert pid
+        os.kill(pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=400)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out[-3000:]
+    assert "AIGC tasks to run again" in out, out[-3000:]
+    result = json.loads(report.read_text())
+    results = [m for topic, _, m in BagReader(bag).messages()
+               if topic.endswith("/aigc/results")]
+    ids = {m.task_id for m in results}
+    assert len(ids) == result["aigc"]["tasks"] > 0
+    answered, still_open = set(), 0
+    for f in sorted(journal.glob("es*.db")):
+        state, _ = EdgeJournal(f).load()
+        answered |= set(state["aigc_done"])
+        still_open += len(state["aigc_open"])
+    assert answered == ids and still_open == 0
+    sent = 0
+    for f in sorted(journal.glob("agv*.db")):
+        state = AgvJournal(f).load()
+        sent += state["aigc_count"] - len(state["aigc_queue"])
+    assert sent == len(ids)

@@ -8,7 +8,8 @@ policy (AMARL by default), episode by episode.
 
 ``convergence``: reads ``training.csv`` of each run folder (validation return against
 episodes and wall-clock) and reports episodes and seconds to 95% of the way from the first
-point's return to the final one.
+point's return to the final one, and the best return with the episodes it took (the actor a
+``keep: best`` run saves).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class AigcExperimentConfig:
     seeds: int = field(default=200, metadata={"help": "held-out factories (episodes) per size"})
     agvs: str = field(default="2,3,4,5,6,7,8,9,10", metadata={
         "help": "comma-separated fleet sizes"})
-    policies: str = field(default="amarl,concat,idqn,greedy,nearest,random", metadata={
-        "help": "comma-separated policies (the first is the reference of the paired "
-                "differences)"})
+    policies: str = field(
+        default="amarl,concat,idqn,greedy,batch_greedy,nearest,random",
+        metadata={"help": "comma-separated policies (the first is the reference of the paired "
+                          "differences)"})
     sample: bool = field(default=False, metadata={
         "help": "trained actors draw their actions instead of taking the most probable"})
     workers: int = field(default=2, metadata={"help": "processes"})
@@ -167,7 +169,10 @@ class AigcConvergence:
         summary = []
         for name, rows in curves.items():
             hit = self.to_final(rows)
+            best = max(rows, key=lambda r: r["val_return"])
             summary.append({"run": name, "final_val_return": rows[-1]["val_return"],
+                            "best_val_return": best["val_return"],
+                            "episodes_to_best": int(best["episodes"]),
                             "final_val_latency_s": rows[-1]["val_latency_s"],
                             "final_val_completion": rows[-1]["val_completion"],
                             "episodes_to_95pct": int(hit["episodes"]),

@@ -1,9 +1,11 @@
 """The decentralised AIGC actor: one AGV's observation in, a logit per action (hold, ES 1..M).
 
 Logits are an MLP's output plus a fixed prior, ``-prior * eft`` per edge server (the
-observation's estimated finish time, in units of 30 s) and for holding ``-prior`` times the
-least of them plus one unit, so with small initial weights the actor starts as a soft
-least-finish-time policy and learns corrections to it (as the MCOO actor starts at its plan).
+observation's estimated finish time, one task after another, in units of 30 s) and for
+holding ``-prior`` times the least of them plus one unit, so with small initial weights the
+actor starts as a soft least-finish-time policy (``greedy``, which is better than
+``batch_greedy`` on the default family: docs/aigc_offloading.md) and learns corrections to it
+(as the MCOO actor starts at its plan); ``eft_batch`` is among its inputs.
 Masked actions (a full ES; anything but hold with nothing to place) get no probability. The
 same weights serve any number of AGVs: each acts on its own observation.
 """

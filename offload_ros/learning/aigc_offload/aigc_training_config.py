@@ -54,6 +54,9 @@ class AigcTrainingConfig:
         "help": "wall-clock between validation runs (training curve points)", "unit": "s"})
     eval_episodes: int = field(default=18, metadata={
         "help": "validation factories (training seeds, 2 of each size)"})
+    keep: str = field(default="best", metadata={
+        "help": "best: save the decider (actor or Q network) of the best validation return; "
+                "last: the final one"})
 
     def __post_init__(self) -> None:
         checks = {
@@ -75,6 +78,7 @@ class AigcTrainingConfig:
             "team_weight": (0 <= self.team_weight <= 1, "in [0, 1]"),
             "eval_every_s": (self.eval_every_s > 0, "> 0"),
             "eval_episodes": (self.eval_episodes >= 1, ">= 1"),
+            "keep": (self.keep in ("best", "last"), "best or last"),
         }
         for name, (ok, want) in checks.items():
             if not ok:

@@ -1,9 +1,11 @@
 """What every AIGC offloading training run shares: the factories it plays, the wall-clock
 budget, validation on held-back training factories (the training curve), the progress bar,
-TensorBoard and CSV logs, checkpoints."""
+TensorBoard and CSV logs, checkpoints (with ``keep: best``, the decider of the best
+validation return)."""
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -55,6 +57,7 @@ class AigcTrainingRun(TrainingLog):
         self.base = {k: int(last.get(k, 0)) for k in ("episodes", "epochs", "updates")}
         self.episodes = self.epochs = self.updates = 0
         self.train_return = 0.0
+        self.best: tuple[float, dict] | None = None     # (validation return, decider weights)
         self.begin()                            # the budget starts after the set-up
         self.next_eval = self.start
 
@@ -117,6 +120,8 @@ class AigcTrainingRun(TrainingLog):
                "val_latency_s": round(lat, 4), "val_completion": round(comp, 5),
                "val_latency_vs_greedy": round(lat / self.greedy_latency, 5)}
         self.curve.append(row)
+        if self.best is None or ret > self.best[0]:
+            self.best = (ret, copy.deepcopy(policy.net.state_dict()))
         self.next_eval = time.monotonic() + self.config.eval_every_s
         self.scalars(row, CURVE_FIELDS[4:], row["episodes"])
         self.tick({"episodes": row["episodes"], "return": row["val_return"],
@@ -126,6 +131,10 @@ class AigcTrainingRun(TrainingLog):
         return row
 
     def save(self, networks, decider: str, optimizers) -> Path:
+        """Writes the checkpoint and the curve; with ``keep: best`` the decider's weights are
+        the best validated ones first (the critic and optimisers stay the last)."""
+        if self.config.keep == "best" and self.best is not None:
+            networks[decider].load_state_dict(self.best[1])
         ck = AigcCheckpoint.of(self.config, networks, decider, self.curve, optimizers)
         path = ck.save(self.out / "policy.pt")
         self.write_curve(self.curve, CURVE_FIELDS)

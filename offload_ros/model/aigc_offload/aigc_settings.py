@@ -12,8 +12,10 @@ Defaults and where they come from (docs/aigc_offloading.md has the table):
   2017): 1 MHz per edge server, 23 dBm (0.2 W) AGV and 30 dBm (1 W) ES transmit power, thermal
   noise -174 dBm/Hz, path loss -30 dB at 1 m with exponent 3.5 (indoor factory), 10 m antenna
   height. The AMARL paper's own numbers are not in the text we hold (only its abstract).
-- Compute: ``steps x (fixed_s + per_image_s x batch)`` per batch of at most ``max_batch`` images,
-  scaled by pixels; the defaults are the shipped cost model's fit
+- Compute: ``steps x (fixed_s + per_image_s x batch)`` per model call of at most ``max_batch``
+  images with the same steps and side, scaled by pixels; the edge servers batch as the live
+  generation service does (``max_batch``, ``max_wait_s``: ``GenerationServiceConfig``'s
+  defaults). ``fixed_s`` and ``per_image_s`` default to the shipped cost model's fit
   (``models/aigc/cost_model.json``, ``offload-ros aigc cost``), which ``offload-ros aigc offload``
   reads when it is there. An ES's speed is its ``rate_kb_per_min`` over
   ``reference_rate_kb_per_min``: the scenario's faster servers are faster at AIGC too.
@@ -24,6 +26,8 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, fields
+
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 
 DEFAULT_CLASSES = ("scratch", "crack", "pit", "stain")
 
@@ -97,8 +101,13 @@ class AigcSettings:
     step_per_image_s: float = field(default=0.0084, metadata={
         "kind": "number", "check": "positive", "unit": "s",
         "help": "cost model: seconds per denoising step and image"})
-    max_batch: float = field(default=16, metadata={
-        "kind": "number", "check": "count", "help": "cost model: images per batch"})
+    max_batch: float = field(default=GenerationServiceConfig.max_batch, metadata={
+        "kind": "number", "check": "count",
+        "help": "edge generation service: images per model call (GenerationServiceConfig)"})
+    max_wait_s: float = field(default=GenerationServiceConfig.max_wait_s, metadata={
+        "kind": "number", "check": "nonnegative", "unit": "s",
+        "help": "edge generation service: longest wait for a batch to fill after its oldest "
+                "image arrived (GenerationServiceConfig)"})
     cost_resolution: float = field(default=32, metadata={
         "kind": "number", "check": "count", "unit": "px",
         "help": "cost model: the image side the fit is for (others scale by pixels)"})
@@ -130,7 +139,18 @@ class AigcSettings:
             out.append(("classes", "lists a class twice"))
         return out
 
+    def service_config(self) -> GenerationServiceConfig:
+        """The edge servers' batching, as the live service is configured with it."""
+        return GenerationServiceConfig(max_batch=int(self.max_batch),
+                                       max_wait_s=float(self.max_wait_s))
+
     # ------------------------------------------------------------------ the formulas
+    def batch_s(self, images: int, steps: int, resolution: int) -> float:
+        """Compute seconds at 1x speed of one model call: ``images`` of one side and number
+        of steps together (the cost model's line, scaled by pixels)."""
+        scale = (resolution / self.cost_resolution) ** 2
+        return steps * (self.step_fixed_s + self.step_per_image_s * images) * scale
+
     def task_s(self, images: int, steps: int, resolution: int) -> float:
         """Compute seconds of a task at 1x speed (the cost model's formula)."""
         return self.compute_s(self.step_fixed_s, self.step_per_image_s, int(self.max_batch),

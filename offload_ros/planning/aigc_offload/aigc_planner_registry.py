@@ -1,7 +1,9 @@
-"""AIGC offloading baselines by name (``random``, ``nearest``, ``greedy``)."""
+"""AIGC offloading baselines by name (``random``, ``nearest``, ``greedy``,
+``batch_greedy``)."""
 
 from __future__ import annotations
 
+from offload_ros.planning.aigc_offload.aigc_batch_greedy_planner import AigcBatchGreedyPlanner
 from offload_ros.planning.aigc_offload.aigc_greedy_planner import AigcGreedyPlanner
 from offload_ros.planning.aigc_offload.aigc_nearest_planner import AigcNearestPlanner
 from offload_ros.planning.aigc_offload.aigc_random_planner import AigcRandomPlanner
@@ -12,7 +14,7 @@ class AigcPlannerRegistry:
     """``AigcPlannerRegistry.make("greedy", seed)`` → an object with ``act(AigcObservation)``."""
 
     FACTORIES = {"random": AigcRandomPlanner, "nearest": AigcNearestPlanner,
-                 "greedy": AigcGreedyPlanner}
+                 "greedy": AigcGreedyPlanner, "batch_greedy": AigcBatchGreedyPlanner}
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -10,9 +10,12 @@ Features (``NAMES``; seconds over ``TIME_SCALE_S``, all roughly in [0, 1]):
 - per edge server, in the scenario's order: the estimated upload time (Shannon rate at the
   current distance with the ES's current uploads plus this one), the ES's owed compute
   (:meth:`AigcSimulator.committed_s`), this task's compute time there, the estimated finish
-  time ``eft = upload + max(owed - upload, 0) + compute + download``, the slack left after it,
-  the number of uploads it serves, whether the AGV is approaching it (distance in 5 s minus
-  now), and whether it is full (placements would be refused).
+  time ``eft = upload + max(owed - upload, 0) + compute + download`` (one task after another),
+  the slack left after it, the number of uploads it serves, whether the AGV is approaching it
+  (distance in 5 s minus now), whether it is full (placements would be refused), and
+  ``eft_batch``: the finish time knowing the batching rule (:meth:`AigcSimulator.finish_s`:
+  the ES's service played forward with the tasks uploading to it; what it broadcasts is
+  enough to do this).
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ import numpy as np
 from offload_ros.sim.aigc_offload.aigc_simulator import AigcSimulator
 
 OWN = ("has_task", "images", "steps", "pixels", "input", "slack", "age", "behind")
-PER_ES = ("upload", "owed", "compute", "eft", "slack_after", "uploads", "approach", "full")
+PER_ES = ("upload", "owed", "compute", "eft", "slack_after", "uploads", "approach", "full",
+          "eft_batch")
 TIME_SCALE_S = 30.0
 LOOKAHEAD_S = 5.0
 
 
 class AigcObservation:
     """``AigcObservation(sim)`` reads the simulator now: ``features`` ``[agv, size]``,
-    ``eft_s`` ``[agv, es]`` (inf where full), ``distance_m`` ``[agv, es]``, ``active``."""
+    ``eft_s`` and ``eft_batch_s`` ``[agv, es]`` (inf where full), ``distance_m`` ``[agv, es]``,
+    ``active``."""
 
     @staticmethod
     def size(n_es: int) -> int:
@@ -50,6 +55,7 @@ class AigcObservation:
         own = np.zeros((n, len(OWN)))
         per = np.zeros((n, m, len(PER_ES)))
         eft = np.full((n, m), np.inf)
+        eft_batch = np.full((n, m), np.inf)
         active = np.zeros(n, bool)
         max_images = float(s.images_max)
         max_steps = float(max(s.steps))
@@ -79,10 +85,14 @@ class AigcObservation:
                 per[i, j, 2] = compute / TIME_SCALE_S
                 per[i, j, 3] = e / TIME_SCALE_S
                 per[i, j, 4] = (slack - e) / TIME_SCALE_S
+                eb = sim.finish_s(i, j, task)
+                per[i, j, 8] = min(eb, 10 * TIME_SCALE_S) / TIME_SCALE_S
                 if not full[j]:
                     eft[i, j] = e
+                    eft_batch[i, j] = eb
         self.features = np.concatenate([own, per.reshape(n, -1)], axis=1).astype(np.float32)
         self.eft_s = eft
+        self.eft_batch_s = eft_batch
         self.distance_m = dist
         self.active = active
 

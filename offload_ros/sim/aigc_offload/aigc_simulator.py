@@ -7,11 +7,14 @@ its oldest one on an edge server or holds it. A placed task then goes through, i
 1. **upload**: ``input_kb`` over the uplink; the ES's band is shared equally by its concurrent
    uploads, each at the Shannon rate of its AGV's distance (the AGV's position at the start
    of the epoch; rates are recomputed every epoch and whenever an upload starts or ends);
-2. **queue**: first in, first out at the ES (in the order uploads finished);
-3. **compute**: ``AigcSettings.task_s`` over the ES's speed (its rate over the reference);
-4. **download**: ``output_kb`` over the ES's downlink, shared by its concurrent downloads.
+2. **queue and compute**: the ES serves tasks as the live generation service does
+   (:class:`AigcEdgeServer`): in the order uploads finished, images of tasks with the same
+   steps and side batched together (``max_batch``, ``max_wait_s``), each model call taking
+   ``AigcSettings.batch_s`` over the ES's speed (its rate over the reference); a task whose
+   deadline passes while it waits is dropped (``expired``: finished then, missed);
+3. **download**: ``output_kb`` over the ES's downlink, shared by its concurrent downloads.
 
-An ES holds at most ``es_queue_max`` tasks (uploading, queued, running); a placement beyond
+An ES holds at most ``es_queue_max`` tasks (uploading, queued, computing); a placement beyond
 that is refused and the AGV keeps the task for the next epoch (a retry). Latency is
 ``finish - arrival`` (holding, refusals, upload, queue, compute, download); a task meets its
 deadline when the latency is at most ``deadline_s``. Arrivals stop at ``horizon_s``; the
@@ -37,12 +40,13 @@ import numpy as np
 from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
+from offload_ros.sim.aigc_offload.aigc_edge_server import AigcEdgeServer
 from offload_ros.sim.errors import SimError
 
 HOLD = 0                     # action 0 holds; action k >= 1 places on edge server k - 1
 EPS = 1e-9
 
-UPLOAD, QUEUE, COMPUTE, DOWNLOAD, DONE, WAITING = range(6)
+UPLOAD, QUEUE, DOWNLOAD, DONE, WAITING = range(5)   # QUEUE: at the ES, queued or computing
 
 
 @dataclass(eq=False)
@@ -66,6 +70,18 @@ class AigcTask:
     finish_s: float = math.nan
     refusals: int = 0
     holds: int = 0
+    submitted_s: float = math.nan    # its upload ended: the ES's service has it
+    images_left: int = 0             # not handed to a batch yet
+    images_done: int = 0
+    expired: bool = False            # the ES dropped it, its deadline passed in the queue
+
+    @property
+    def batch_key(self) -> tuple[int, int]:
+        return (self.steps, self.resolution)
+
+    @property
+    def images_total(self) -> int:
+        return self.images
 
     @property
     def latency_s(self) -> float:
@@ -73,7 +89,8 @@ class AigcTask:
 
     @property
     def met(self) -> bool:
-        return self.stage == DONE and self.latency_s <= self.deadline_s + EPS
+        return self.stage == DONE and not self.expired and \
+            self.latency_s <= self.deadline_s + EPS
 
 
 @dataclass(frozen=True)
@@ -152,11 +169,11 @@ class AigcSimulator:
         self._distances: tuple[float, np.ndarray] = (math.nan, np.zeros(0))
         self.waiting: list[deque[AigcTask]] = [deque() for _ in range(self.n_agvs)]
         self.uploads: list[list[AigcTask]] = [[] for _ in range(self.n_es)]
-        self.queue: list[deque[AigcTask]] = [deque() for _ in range(self.n_es)]
-        self.running: list[AigcTask | None] = [None] * self.n_es
+        self.servers = [AigcEdgeServer(sp, s) for sp in self.speed]
         self.downloads: list[list[AigcTask]] = [[] for _ in range(self.n_es)]
         self.in_system = np.zeros(self.n_agvs, int)   # arrived, not finished
         self.finished = 0
+        self.expired = 0
         self.refused = 0
         self.held = 0
         self.misses = np.zeros(self.n_agvs, int)
@@ -224,18 +241,37 @@ class AigcSimulator:
         return q[0] if q else None
 
     def load(self, es: int) -> int:
-        """Tasks the ES holds: uploading, queued, running."""
-        return len(self.uploads[es]) + len(self.queue[es]) + (self.running[es] is not None)
+        """Tasks the ES holds: uploading, queued, computing."""
+        server = self.servers[es]
+        return len(self.uploads[es]) + len(server.queue) + len(server.computing())
 
     def committed_s(self, es: int) -> float:
-        """Compute seconds the ES owes: the running task's rest, the queue, and the tasks
-        still uploading to it (they will queue ahead of a task placed now)."""
-        sp = self.speed[es]
-        run = self.running[es]
-        total = run.remaining if run is not None else 0.0
-        total += sum(t.compute_s for t in self.queue[es]) / sp
-        total += sum(t.compute_s for t in self.uploads[es]) / sp
-        return total
+        """Compute seconds the ES owes, one task after another: the running batch's rest,
+        the queue, and the tasks still uploading to it (they will queue ahead of a task
+        placed now). As compute it is an upper bound, since batching can only shorten it;
+        :meth:`finish_s` plays the rule forward instead."""
+        return self.servers[es].owed_s(self.now) + \
+            sum(t.compute_s for t in self.uploads[es]) / self.speed[es]
+
+    def finish_s(self, agv: int, es: int, task: AigcTask | None = None) -> float:
+        """Seconds from now until ``task`` (default: the AGV's head) would be back at the AGV
+        if placed on ``es`` now, knowing the batching rule: uploads at today's rates (its own
+        sharing the band with the ES's current ones), then the ES's service played forward
+        with the tasks uploading to it, then the download. What the batch-aware baseline
+        and the ``eft_batch`` feature use; ``inf`` where nothing is placed."""
+        task = task or self.head(agv)
+        if task is None:
+            return math.inf
+        dist = self.distances()
+        ups = self.uploads[es]
+        arrivals = [(self.now + t.remaining / self.rate_bps(dist[t.agv, es], len(ups) + 1), t)
+                    for t in ups]
+        up = task.input_kb * 8000.0 / self.rate_bps(dist[agv, es], len(ups) + 1)
+        arrivals.append((self.now + up, task))
+        done = self.servers[es].project(self.now, arrivals, task)
+        down = task.output_kb * 8000.0 / self.rate_bps(dist[agv, es],
+                                                        len(self.downloads[es]) + 1, True)
+        return done - self.now + down
 
     # ------------------------------------------------------------------ one epoch
     def step(self, actions) -> np.ndarray:
@@ -293,9 +329,7 @@ class AigcSimulator:
             up_rates.append(rates)
             for t, r in zip(ups, rates):
                 tau = min(tau, t.remaining / r)
-            run = self.running[es]
-            if run is not None:
-                tau = min(tau, run.remaining)
+            tau = min(tau, self.servers[es].next_event() - self.now)
             downs = self.downloads[es]
             rates = [self.rate_bps(dist[t.agv, es], len(downs), True) for t in downs]
             down_rates.append(rates)
@@ -307,8 +341,6 @@ class AigcSimulator:
         for es in range(self.n_es):
             for t, r in zip(self.uploads[es], up_rates[es]):
                 t.remaining -= r * tau
-            if self.running[es] is not None:
-                self.running[es].remaining -= tau
             for t, r in zip(self.downloads[es], down_rates[es]):
                 t.remaining -= r * tau
         for es in range(self.n_es):   # ends of this instant: downloads, compute, uploads
@@ -319,19 +351,20 @@ class AigcSimulator:
                 self.finished += 1
                 if not t.met:
                     self.misses[t.agv] += 1
-            run = self.running[es]
-            if run is not None and run.remaining <= EPS:
-                self.running[es] = None
-                run.stage, run.remaining = DOWNLOAD, run.output_kb * 8000.0
-                self.downloads[es].append(run)
             for t in [t for t in self.uploads[es] if t.remaining <= EPS * max(1.0, r_bits(t))]:
                 self.uploads[es].remove(t)
                 t.stage = QUEUE
-                self.queue[es].append(t)
-            if self.running[es] is None and self.queue[es]:
-                t = self.queue[es].popleft()
-                t.stage, t.remaining = COMPUTE, t.compute_s / self.speed[es]
-                self.running[es] = t
+                self.servers[es].submit(t, self.now)
+            computed, expired = self.servers[es].poll(self.now)
+            for t in computed:
+                t.stage, t.remaining = DOWNLOAD, t.output_kb * 8000.0
+                self.downloads[es].append(t)
+            for t in expired:
+                t.stage, t.finish_s = DONE, self.now
+                self.in_system[t.agv] -= 1
+                self.finished += 1
+                self.expired += 1
+                self.misses[t.agv] += 1
         self._admit_arrivals()
 
     def _admit_arrivals(self) -> None:
@@ -360,15 +393,17 @@ class AigcSimulator:
                 "mean_latency_s": float(lat.mean()) if n else 0.0,
                 "p95_latency_s": float(np.percentile(lat, 95)) if n else 0.0,
                 "completion_rate": met / n if n else 1.0,
-                "refusals": self.refused, "holds": self.held, "epochs": self.epochs,
+                "expired": self.expired, "refusals": self.refused, "holds": self.held,
+                "epochs": self.epochs,
                 "end_s": self.now}
 
     def check_conservation(self) -> None:
         """Every arrived task is in exactly one place; raises :class:`SimError` if not."""
         seen: dict[int, str] = {}
         places = [("waiting", q) for q in self.waiting] + [("upload", u) for u in self.uploads] \
-            + [("queue", q) for q in self.queue] + [("download", d) for d in self.downloads] \
-            + [("running", [r]) for r in self.running if r is not None]
+            + [("queue", s.queue) for s in self.servers] \
+            + [("download", d) for d in self.downloads] \
+            + [("computing", s.computing()) for s in self.servers]
         for name, tasks in places:
             for t in tasks:
                 if t.id in seen:

@@ -9,7 +9,8 @@ import pytest
 
 from offload_ros.aigc.errors import AigcError
 from offload_ros.aigc.generation_service import GenerationRequest, GenerationService
-from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
+from offload_ros.model.errors import ModelError
 
 WAIT = 60.0
 
@@ -167,5 +168,67 @@ def test_full_queue_refuses(tiny_model):
 
 
 def test_config_checks():
-    with pytest.raises(AigcError, match="max_batch"):
+    with pytest.raises(ModelError, match="max_batch"):
         GenerationServiceConfig(max_batch=0)
+    with pytest.raises(ModelError, match="device"):
+        GenerationServiceConfig(device="")
+
+
+class _HeldFirstCall:
+    """The tiny model, whose first model call waits until the test lets it go: every later
+    request is queued by then, so the live batches do not depend on thread timing."""
+
+    def __init__(self, model) -> None:
+        import threading
+        self.model, self.calls = model, 0
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def denoise(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            self.entered.set()
+            assert self.release.wait(WAIT)
+        return self.model.denoise(*args, **kwargs)
+
+
+def test_the_simulated_edge_server_batches_exactly_as_the_live_service(tiny_model):
+    """The same request sequence through GenerationService and through the AIGC simulator's
+    edge server: the same model calls, with the same requests and images, in the same order
+    (a request split across calls, two numbers of steps interleaved)."""
+    from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
+    from offload_ros.sim.aigc_offload.aigc_edge_server import AigcEdgeServer
+    from offload_ros.sim.aigc_offload.aigc_simulator import AigcTask
+
+    spec = [(1, 2), (3, 2), (2, 3), (3, 2), (1, 3), (4, 2)]     # (images, steps), in order
+    cfg = GenerationServiceConfig(max_batch=4, max_wait_s=0.0)
+    held = _HeldFirstCall(tiny_model)
+    with GenerationService(held, cfg) as svc:
+        handles = [svc.submit(GenerationRequest("pit", spec[0][0], spec[0][1], seed=0,
+                                                request_id="0"))]
+        assert held.entered.wait(WAIT)
+        handles += [svc.submit(GenerationRequest("pit", n, k, seed=i, request_id=str(i)))
+                    for i, (n, k) in enumerate(spec) if i > 0]
+        held.release.set()
+        assert [h.result(WAIT).status for h in handles] == ["done"] * len(spec)
+        live = svc.batch_log()
+
+    settings = AigcSettings(max_batch=cfg.max_batch, max_wait_s=cfg.max_wait_s)
+    server = AigcEdgeServer(1.0, settings)
+    tasks = [AigcTask(i, 0, 0.0, "pit", n, k, tiny_model.resolution, 1.0, 1.0, 1e9, 1.0)
+             for i, (n, k) in enumerate(spec)]
+    server.submit(tasks[0], 0.0)
+    server.poll(0.0)                                  # the first call starts alone
+    for t in tasks[1:]:
+        server.submit(t, 1e-3)                        # the rest queue while it runs
+    done: list = []
+    while len(done) < len(tasks):
+        computed, expired = server.poll(server.next_event())
+        assert not expired
+        done += computed
+    simulated = [tuple((str(i), n) for i, n in call) for _, call in server.batches]
+    assert simulated == live
+    assert live == [(("0", 1),), (("1", 3), ("3", 1)), (("2", 2), ("4", 1)), (("3", 2), ("5", 2)),
+                    (("5", 2),)]

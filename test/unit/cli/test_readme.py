@@ -233,7 +233,7 @@ def test_simulate_accepts_every_policy_its_help_lists():
 
 
 def test_the_generation_service_settings_in_the_docs_are_the_dataclass_defaults():
-    from offload_ros.aigc.generation_service_config import GenerationServiceConfig
+    from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
     from offload_ros.model.config_schema import ConfigSchema
     text = (ROOT / "docs" / "aigc.md").read_text()
     table = text[text.index("| setting | default | meaning |",
@@ -241,6 +241,14 @@ def test_the_generation_service_settings_in_the_docs_are_the_dataclass_defaults(
     rows = {}
     for line in table.split("\n\n")[0].splitlines()[2:]:
         name, default, _ = line.strip("| ").split(" | ")
-        rows[name.strip("`")] = float(default)
-    assert rows == {k: float(v) for k, v in ConfigSchema(GenerationServiceConfig).defaults()
+        rows[name.strip("`")] = _value(default)
+    assert rows == {k: _value(v) for k, v in ConfigSchema(GenerationServiceConfig).defaults()
                     .items()}
+
+
+def _value(v):
+    """A number as a float (16 and 16.0 are the same default), anything else as text."""
+    try:
+        return float(v)
+    except ValueError:
+        return str(v)

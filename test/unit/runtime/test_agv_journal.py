@@ -100,6 +100,21 @@ def test_a_restarted_controller_resumes_where_the_old_one_was(tmp_path, factory)
     b.close()
 
 
+def test_aigc_task_ids_are_unique_across_offers_and_a_restart(tmp_path, factory):
+    """Many tasks, few offers: every task is sent once under its own id (ids were once
+    counted from the offer number and two tasks could share one)."""
+    cfg = AgvControllerConfig(journal=str(tmp_path / "agv1.db"), aigc_tasks_per_hour=600.0)
+    ports = Ports(factory)
+    a = AgvController(factory, "agv1", cfg)
+    a.step(1500.0, ports)
+    a.journal.close()
+    b = AgvController(factory, "agv1", cfg)
+    b.step(4000.0, ports)
+    ids = [t.task_id for req in ports.sent for t in req.tasks]
+    assert len(ids) > 20 and len(set(ids)) == len(ids)
+    b.close()
+
+
 def test_an_offer_in_flight_is_sent_again_with_its_id(tmp_path, factory):
     cfg = AgvControllerConfig(journal=str(tmp_path / "agv1.db"), offload_attempts=1)
     ports = Ports(factory)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from offload_ros.aigc.errors import AigcError
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.runtime.aigc_runner import REJECTED, STATUS, AigcRunner
@@ -38,17 +40,60 @@ def task(task_id, deadline_s, defect_class="crack"):
 
 
 def test_a_passed_deadline_expires_and_a_refused_task_is_rejected_the_rest_run():
+    import offload_ros.aigc.generation_service  # noqa: F401 - imported before the clock runs
     runner = AigcRunner("es1", time_scale=60.0)
     runner.service = FakeService()
     now = time.monotonic()              # when each task came in (wall clock)
-    runner.waiting = [(task("t1", 1000.0), "agv1", 10.0, now),   # 16.5 wall s left
-                      (task("t2", 30.0), "agv1", 10.0, now - 60),  # waited a minute: passed
-                      (task("t3", 0.0, "refuse"), "agv2", 10.0, now),
-                      (task("t4", 0.0), "agv2", 10.0, now)]      # no deadline
+    runner.waiting = [(task("t1", 1000.0), "agv1", 10.0, 10.0, now),   # 16.5 wall s left
+                      (task("t2", 30.0), "agv1", 10.0, 10.0, now - 60),  # a minute: passed
+                      (task("t3", 0.0, "refuse"), "agv2", 10.0, 10.0, now),
+                      (task("t4", 0.0), "agv2", 10.0, 10.0, now),      # no deadline
+                      (task("t5", 1000.0), "agv2", 10.0, 940.0, now)]  # run again at 940:
+    #                                                           its deadline is 60 s away
     out = runner.poll(20.0)
     assert [(r.task_id, r.status) for r in out] == [("t2", STATUS["expired"]),
                                                    ("t3", REJECTED)]
     assert "queue full" in out[1].reason and out[1].es_id == "es1"
-    assert [r.request_id for r in runner.service.requests] == ["t1", "t4"]
+    assert [r.request_id for r in runner.service.requests] == ["t1", "t4", "t5"]
     assert runner.service.requests[1].deadline_s is None
-    assert runner.pending() == 2 and runner.waiting == []
+    assert runner.service.requests[0].deadline_s == pytest.approx(990 / 60, abs=0.5)
+    assert runner.service.requests[2].deadline_s == pytest.approx(60 / 60, abs=0.5)
+    assert runner.pending() == 3 and runner.waiting == []
+
+
+def _poll_until(runner, done, timeout=120.0):
+    out, end = [], time.monotonic() + timeout
+    while not done(out) and time.monotonic() < end:
+        out += runner.poll(20.0)
+        time.sleep(0.05)
+    return out
+
+
+def test_the_runner_serves_with_its_generation_config():
+    from offload_ros.model.aigc_offload.generation_service_config import (
+        GenerationServiceConfig,
+    )
+    runner = AigcRunner("es1", 60.0, GenerationServiceConfig(max_batch=2, max_wait_s=0.0))
+    try:
+        runner.submit(task("t1", 0.0), "agv1", 10.0)
+        out = _poll_until(runner, lambda out: len(out) == 1)
+        assert [(r.task_id, r.status) for r in out] == [("t1", STATUS["done"])]
+        assert runner.service.config.max_batch == 2
+        assert runner.service.batch_log() == [(("t1", 2),)]
+    finally:
+        runner.stop()
+
+
+def test_a_device_the_machine_lacks_rejects_tasks_with_the_reason():
+    import torch
+
+    from offload_ros.model.aigc_offload.generation_service_config import (
+        GenerationServiceConfig,
+    )
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: cuda is a device it has")
+    runner = AigcRunner("es1", 60.0, GenerationServiceConfig(device="cuda"))
+    runner.submit(task("t1", 0.0), "agv1", 10.0)
+    out = _poll_until(runner, lambda out: len(out) == 1)
+    assert [(r.task_id, r.status) for r in out] == [("t1", REJECTED)]
+    assert "device" in out[0].reason and "cuda" in out[0].reason

@@ -119,6 +119,33 @@ def test_the_journal_resumes_backlog_door_and_answers(scenario, offer, tmp_path)
     conserved(back)
 
 
+def test_admitted_aigc_tasks_are_run_again_after_a_kill_until_answered_once(
+        scenario, offer, tmp_path):
+    cfg = EdgeServerNodeConfig(journal=str(tmp_path / "es1.db"))
+    es = EdgeServerNode(scenario, "es1", cfg)
+    tasks = [{"task_id": f"t{k}", "defect_class": "crack", "images": 2, "steps": 10,
+              "deadline_s": 900.0} for k in (1, 2)]
+    es.handle_offload(offer("r1", "agv1", 5.0, 10.0, tasks=tasks), now=5.0)
+    es.aigc_inbox = []                       # the shell took them to its runner
+    es.aigc_answered("t1")                   # t1's result was published
+    del es                                   # killed with t2 running
+    back = EdgeServerNode(scenario, "es1", cfg)
+    assert [(t.task_id, agv, stamp) for t, agv, stamp in back.aigc_inbox] == [
+        ("t2", "agv1", 5.0)]
+    assert back.aigc_inbox[0][0].deadline_s == 900.0 and back.aigc_inbox[0][0].images == 2
+    assert "1 AIGC tasks to run again" in back.housekeep(6.0)
+    # a replayed offer brings nothing back in; an answer given twice is taken once
+    back.aigc_inbox = []
+    back.handle_offload(offer("r1", "agv1", 5.0, 10.0, tasks=tasks), now=6.0)
+    assert back.aigc_inbox == []
+    back.aigc_answered("t2")
+    back.aigc_answered("t2")
+    del back
+    third = EdgeServerNode(scenario, "es1", cfg)
+    assert third.aigc_inbox == [] and third.aigc_open == {}
+    assert third.aigc_done == {"t1", "t2"}
+
+
 def test_an_offer_waits_for_an_agv_due_earlier_in_rule_5_order(es, offer):
     status = TYPES.make("AgvStatus", agv_id="agv1", target_es="es1", next_event_s=80.0,
                         next_event_kind=2)

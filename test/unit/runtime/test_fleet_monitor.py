@@ -196,3 +196,11 @@ def test_pheromones_per_server_are_what_the_graph_carried():
     assert out["restarts"][0]["node"] == "agv2" and out["live"]["node_restarts"] == 1
     assert out["restart_cost"]["downtime_s"] == 1.5
     assert out["restart_cost"]["fallbacks_while_down"] == 2
+
+
+def test_a_result_published_again_after_a_restart_counts_once():
+    monitor, report = _reported_monitor([12.0, 30.0])
+    monitor.on_aigc(SimpleNamespace(status=0, latency_s=99.0, task_id=1))   # again: dropped
+    again = monitor.report()
+    assert again["aigc"] == report["aigc"] == {"tasks": 3, "done": 2, "mean_latency_s": 21.0,
+                                               "p95_latency_s": 12.0}

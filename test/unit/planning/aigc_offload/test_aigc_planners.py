@@ -1,4 +1,5 @@
-"""AIGC baselines: nearest, least expected finish time, random."""
+"""AIGC baselines: nearest, least expected finish time (one task after another, and knowing
+the batching rule), random."""
 
 from __future__ import annotations
 
@@ -28,20 +29,24 @@ def observations():
 
 def test_each_planner_picks_by_its_rule(observations):
     greedy, nearest = AigcPlannerRegistry.make("greedy"), AigcPlannerRegistry.make("nearest")
+    batch = AigcPlannerRegistry.make("batch_greedy")
     rnd = AigcPlannerRegistry.make("random", 3)
-    busy = 0
+    busy = differ = 0
     for obs in observations:
-        g, n, r = greedy.act(obs), nearest.act(obs), rnd.act(obs)
+        g, n, r, b = greedy.act(obs), nearest.act(obs), rnd.act(obs), batch.act(obs)
         for i in range(len(obs.active)):
             if not obs.active[i]:
-                assert g[i] == n[i] == r[i] == 0
+                assert g[i] == n[i] == r[i] == b[i] == 0
                 continue
             busy += 1
+            differ += int(b[i] != g[i])
             assert obs.eft_s[i, g[i] - 1] == obs.eft_s[i][np.isfinite(obs.eft_s[i])].min()
+            assert obs.eft_batch_s[i, b[i] - 1] == obs.eft_batch_s[i][
+                np.isfinite(obs.eft_batch_s[i])].min()
             assert obs.distance_m[i, n[i] - 1] == obs.distance_m[i][
                 np.isfinite(obs.eft_s[i])].min()
             assert np.isfinite(obs.eft_s[i, r[i] - 1])
-    assert busy > 20
+    assert busy > 20 and differ > 0
 
 
 def test_greedy_beats_nearest_and_random_on_latency():

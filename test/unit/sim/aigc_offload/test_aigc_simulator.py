@@ -10,6 +10,7 @@ import pytest
 
 from offload_ros.model.agv import Agv
 from offload_ros.model.aigc_offload.aigc_settings import AigcSettings
+from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.edge_server import EdgeServer
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.scenario_family import ScenarioFamily
@@ -55,28 +56,76 @@ def test_a_lone_task_takes_upload_plus_compute_plus_download():
     compute = 20 * (0.0086 + 0.0084 * 8) / 2.0          # one batch of 8 at 32 px, 2x speed
     download = 8 * 32 * 32 * 8 / shannon(1e6, 1.0, 0.0)
     assert upload == pytest.approx(0.3344, abs=1e-4)    # 8 Mbit at ~23.9 Mbit/s, 10 m away
-    assert task.latency_s == pytest.approx(upload + compute + download, rel=1e-9)
+    wait = GenerationServiceConfig().max_wait_s             # 8 < 16 images: the batch waits
+    assert task.latency_s == pytest.approx(upload + wait + compute + download, rel=1e-9)
     assert task.met and sim.summary()["completion_rate"] == 1.0
 
 
-def test_two_uploads_share_the_band_then_queue_in_order():
-    sc = parked(agvs=2, horizon_s=10.0)
+def test_two_uploads_share_the_band_then_share_a_batch_and_one_of_other_steps_follows():
+    """By hand: A and B (20 steps) and C (30 steps) upload together; A and B make one model
+    call of 8 images once the batch wait is over, C runs after it alone."""
+    sc = parked(agvs=3, horizon_s=10.0)
     sim = AigcSimulator(sc)
     a = sim.make_task(0, 0.0, 4, 20, 32, 500.0, 60.0)
     b = sim.make_task(1, 0.0, 4, 20, 32, 500.0, 60.0)
-    sim.reset(0, [a, b])
+    c = sim.make_task(2, 0.0, 4, 30, 32, 500.0, 60.0)
+    sim.reset(0, [a, b, c])
     run(sim)
-    shared = 500 * 8000 / shannon(0.5e6, 0.2, 0.0)       # each gets half the band
+    shared = 500 * 8000 / shannon(1e6 / 3, 0.2, 0.0)     # each gets a third of the band
     alone = 500 * 8000 / shannon(1e6, 0.2, 0.0)
-    assert shared > alone * 1.5
-    compute = 20 * (0.0086 + 0.0084 * 4)
-    down_shared = 4 * 1024 * 8 / shannon(0.5e6, 1.0, 0.0)
+    assert shared > alone * 2
+    wait = GenerationServiceConfig().max_wait_s
+    batch_ab = 20 * (0.0086 + 0.0084 * 8)                 # one call: fixed cost once
+    batch_c = 30 * (0.0086 + 0.0084 * 4)
+    down_two = 4 * 1024 * 8 / shannon(0.5e6, 1.0, 0.0)
     down_alone = 4 * 1024 * 8 / shannon(1e6, 1.0, 0.0)
-    first, second = sorted((a, b), key=lambda t: t.latency_s)
-    assert first.latency_s == pytest.approx(shared + compute + down_alone, rel=1e-6)
-    # the second waits for the first's compute; its download runs alone
-    assert second.latency_s == pytest.approx(shared + 2 * compute + down_alone, rel=1e-6)
-    assert down_shared > down_alone
+    assert a.latency_s == pytest.approx(shared + wait + batch_ab + down_two, rel=1e-6)
+    assert b.latency_s == pytest.approx(a.latency_s, rel=1e-9)
+    # C's own wait is over by then: it starts when the batch ends; its download runs alone
+    assert c.latency_s == pytest.approx(shared + wait + batch_ab + batch_c + down_alone,
+                                        rel=1e-6)
+    server = sim.servers[0]
+    assert server.batches == [(pytest.approx(shared + wait), ((a.id, 4), (b.id, 4))),
+                              (pytest.approx(shared + wait + batch_ab), ((c.id, 4),))]
+    assert batch_ab < 2 * 20 * (0.0086 + 0.0084 * 4)     # cheaper than one call each
+
+
+def test_finish_s_knows_the_batching_rule_and_predicts_the_outcome():
+    """A task placed behind a running call joins the queued task of its steps in one call:
+    ``finish_s`` predicts when it is back (nothing else arrives), the one-after-another
+    estimate ``eft`` pays the fixed cost twice."""
+    sc = parked(agvs=3, horizon_s=3.0)
+    sim = AigcSimulator(sc)
+    x = sim.make_task(0, 0.0, 16, 50, 32, 500.0, 60.0)        # runs first, ~7.1 s
+    y = sim.make_task(1, 0.0, 4, 20, 32, 500.0, 60.0)         # queues behind it
+    z = sim.make_task(2, 0.5, 4, 20, 32, 500.0, 60.0)         # placed at t = 1
+    sim.reset(0, [x, y, z])
+    sim.step([1, 1, 0])
+    assert sim.head(2) is z
+    predicted = sim.finish_s(2, 0)
+    eft = AigcObservation(sim).eft_s[2, 0]
+    run(sim)
+    assert z.finish_s - 1.0 == pytest.approx(predicted, abs=2e-3)   # download sharing aside
+    s = sc.aigc_settings()
+    assert eft - predicted == pytest.approx(s.task_s(4, 20, 32) * 2 - s.batch_s(8, 20, 32),
+                                            abs=0.05)
+    assert [call for _, call in sim.servers[0].batches] == [((x.id, 16),),
+                                                           ((y.id, 4), (z.id, 4))]
+
+
+def test_a_task_whose_deadline_passes_in_the_queue_expires_and_frees_the_server():
+    sc = parked(agvs=2, horizon_s=5.0)
+    sim = AigcSimulator(sc)
+    big = sim.make_task(0, 0.0, 16, 50, 64, 500.0, 60.0)       # ~20 s of compute
+    short = sim.make_task(1, 0.0, 4, 30, 32, 500.0, 5.0)       # other steps: waits behind
+    sim.reset(0, [big, short])
+    run(sim)
+    assert short.expired and not short.met and big.met
+    assert short.finish_s < big.finish_s                        # answered when big's batch ended
+    assert short.finish_s == pytest.approx(sim.servers[0].batches[0][0] +
+                                           sc.aigc_settings().batch_s(16, 50, 64))
+    s = sim.summary()
+    assert s["expired"] == 1 and s["finished"] == 2 and s["completion_rate"] == 0.5
 
 
 def test_rate_matches_the_hand_formula_and_falls_with_distance_and_sharers():
