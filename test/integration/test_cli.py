@@ -67,11 +67,13 @@ def test_usage_errors_exit_2(args, words):
 
 def test_ctrl_c_exits_130_in_one_line_without_a_traceback():
     # a real SIGINT, delivered while the command is running (from inside it, so no timing)
-    code = ("import os, signal, sys\n"
+    # (then it loops: signal.pause() could start after the handler ran and wait for ever)
+    code = ("import os, signal, sys, time\n"
             "from offload_ros.sim.simulator import Simulator\n"
             "def run(*args, **kwargs):\n"
             "    os.kill(os.getpid(), signal.SIGINT)\n"
-            "    signal.pause()\n"
+            "    while True:\n"
+            "        time.sleep(0.01)\n"
             "Simulator.run = run\n"
             "from offload_ros.cli import main\n"
             "sys.exit(main(['simulate', 'factory_5agv']))\n")
