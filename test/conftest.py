@@ -27,3 +27,19 @@ def load_text():
     def _load(text: str, source: str = "test.yaml"):
         return ScenarioLoader().loads(text, source=source)
     return _load
+
+
+def aigc_ledger(journals: Path) -> tuple[set[str], int, int]:
+    """What a run's journals say of its AIGC tasks: the ids the edge servers answered, how
+    many they still hold open, and how many the AGVs sent (emitted minus still queued)."""
+    from offload_ros.runtime.agv_journal import AgvJournal
+    from offload_ros.runtime.edge_journal import EdgeJournal
+    answered, still_open, sent = set(), 0, 0
+    for f in sorted(journals.glob("es*.db")):
+        state, _ = EdgeJournal(f).load()
+        answered |= set(state["aigc_done"])
+        still_open += len(state["aigc_open"])
+    for f in sorted(journals.glob("agv*.db")):
+        state = AgvJournal(f).load()
+        sent += state["aigc_count"] - len(state["aigc_queue"])
+    return answered, still_open, sent

@@ -67,8 +67,10 @@ def test_usage_errors_exit_2(args, words):
 
 def test_ctrl_c_exits_130_in_one_line_without_a_traceback():
     # a real SIGINT, delivered while the command is running (from inside it, so no timing)
-    # (then it loops: signal.pause() could start after the handler ran and wait for ever)
+    # (SIGINT's default handler first: a test run started in the background, `pytest &`,
+    # passes SIGINT down ignored, and then nothing would interrupt the child)
     code = ("import os, signal, sys, time\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "from offload_ros.sim.simulator import Simulator\n"
             "def run(*args, **kwargs):\n"
             "    os.kill(os.getpid(), signal.SIGINT)\n"

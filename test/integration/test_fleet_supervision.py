@@ -15,6 +15,7 @@ import time
 import pytest
 
 from offload_ros.bag.message_types import MessageTypes
+from test.conftest import aigc_ledger
 from test.integration.test_live_fleet import connect, demo, simulated
 
 zenoh = pytest.importorskip("zenoh")
@@ -159,8 +160,6 @@ def test_a_server_killed_with_aigc_tasks_in_flight_answers_each_admitted_task_on
     AGV sent is answered exactly once (finished or expired), and the report, the bag and
     the journals count the same tasks."""
     from offload_ros.bag.bag_reader import BagReader
-    from offload_ros.runtime.agv_journal import AgvJournal
-    from offload_ros.runtime.edge_journal import EdgeJournal
     proc, endpoint = demo(tmp_path, "--policy", "balanced", "--minutes", "30",
                           "--time-scale", "60", "--aigc-tasks-per-hour", "60")
     types = MessageTypes.default()
@@ -188,15 +187,6 @@ def test_a_server_killed_with_aigc_tasks_in_flight_answers_each_admitted_task_on
     ids = [m.task_id for m in results]
     assert len(ids) == len(set(ids)) == report["aigc"]["tasks"] > 0
     assert report["aigc"]["done"] == sum(m.status == 0 for m in results)
-    journals = tmp_path / "demo" / "journal"
-    answered, still_open = set(), 0
-    for f in sorted(journals.glob("es*.db")):
-        state, _ = EdgeJournal(f).load()
-        answered |= set(state["aigc_done"])
-        still_open += len(state["aigc_open"])
+    answered, still_open, sent = aigc_ledger(tmp_path / "demo" / "journal")
     assert answered == set(ids) and still_open == 0
-    sent = 0
-    for f in sorted(journals.glob("agv*.db")):
-        state = AgvJournal(f).load()
-        sent += state["aigc_count"] - len(state["aigc_queue"])
     assert sent == len(ids)                  # none lost, none counted twice

@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 
+from test.conftest import aigc_ledger
 from test.ros.conftest import SCENARIOS, skip_without_ros
 
 skip_without_ros()
@@ -140,53 +141,6 @@ def _journalled(path) -> dict:
     return json.loads(row[0]) if row else {}
 
 
-def _agv_node_pid(agv: str) -> int:
-    """The PID of the agv_node process in namespace ``/<agv>`` (0: none yet)."""
-    import os
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if any(c.endswith(b"agv_node") for c in cmd) and f"__ns:=/{agv}".encode() in cmd:
-            return int(pid)
-    return 0
-
-
-def test_a_killed_agv_node_is_respawned_and_resumes_from_its_journal(tmp_path, ros_env):
-    import os
-    import signal
-    import time
-    report = tmp_path / "report.json"
-    journal = tmp_path / "journal"
-    proc = subprocess.Popen(
-        ["ros2", "launch", "offload_ros", "sim.launch.py", "scenario:=factory_5agv",
-         "policy:=balanced", "time_scale:=30.0", f"horizon_s:={HORIZON_S}", "aigc:=false",
-         f"report:={report}", f"journal_dir:={journal}", "respawn_delay:=1.0"],
-        cwd=tmp_path, env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 180
-        while _journalled(journal / "agv2.db").get("delivered", 0.0) <= 0.0:
-            assert proc.poll() is None and time.monotonic() < deadline, "agv2 never delivered"
-            time.sleep(0.05)
-        pid = _agv_node_pid("agv2")
-        assert pid
-        os.kill(pid, signal.SIGKILL)
-        out, _ = proc.communicate(timeout=240)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, out[-3000:]
-    assert "agv2 resumed from" in out, out[-3000:]
-    result = json.loads(report.read_text())
-    assert result["live"]["problems"] == [], result["live"]
-    # its downtime (respawn_delay plus rclpy's start, about 150 sim s at 30x) costs: offers
-    # stamped in the past are taken at the servers' later time (measured +3.6%)
-    assert result["processed_kb"] == pytest.approx(simulated("balanced").processed_kb, rel=0.1)
-
-
 def _node_pid(executable: str, namespace: str) -> int:
     """The PID of ``executable``'s process in namespace ``/<namespace>`` (0: none yet)."""
     import os
@@ -202,31 +156,22 @@ def _node_pid(executable: str, namespace: str) -> int:
     return 0
 
 
-def test_a_killed_edge_server_answers_its_aigc_tasks_once_after_its_respawn(tmp_path, ros_env):
-    """es2's process is SIGKILLed while AIGC tasks it admitted are unanswered; respawned, it
-    runs them again from its journal, and the report, the bag and the journals count every
-    task once."""
+def _kill_mid_run(tmp_path, ros_env, args, ready, what, executable, namespace) -> str:
+    """``sim.launch.py`` with ``args``; once ``ready()`` holds (within 240 s) SIGKILL
+    ``executable`` in ``/<namespace>`` (respawn brings it back); the launch's output, after
+    checking that it ended with 0."""
     import os
     import signal
     import time
-
-    from offload_ros.bag.bag_reader import BagReader
-    from offload_ros.runtime.agv_journal import AgvJournal
-    from offload_ros.runtime.edge_journal import EdgeJournal
-    report, journal, bag = tmp_path / "report.json", tmp_path / "journal", tmp_path / "bag"
-    proc = subprocess.Popen(
-        ["ros2", "launch", "offload_ros", "sim.launch.py", "scenario:=factory_5agv",
-         "policy:=balanced", "time_scale:=60.0", "horizon_s:=1800.0", "aigc:=true",
-         "aigc_tasks_per_hour:=30.0", f"report:={report}", f"journal_dir:={journal}",
-         "record:=true", f"bag:={bag}", "respawn_delay:=1.0"],
-        cwd=tmp_path, env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(["ros2", "launch", "offload_ros", "sim.launch.py", *args],
+                            cwd=tmp_path, env=ros_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240
-        while not _journalled(journal / "es2.db").get("aigc_open"):
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                "es2 never had an AIGC task to answer"
+        while not ready():
+            assert proc.poll() is None and time.monotonic() < deadline, what
             time.sleep(0.05)
-        pid = _node_pid("edge_server_node", "es2")
+        pid = _node_pid(executable, namespace)
         assert pid
         os.kill(pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=400)
@@ -235,20 +180,46 @@ def test_a_killed_edge_server_answers_its_aigc_tasks_once_after_its_respawn(tmp_
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, out[-3000:]
+    return out
+
+
+def test_a_killed_agv_node_is_respawned_and_resumes_from_its_journal(tmp_path, ros_env):
+    report = tmp_path / "report.json"
+    journal = tmp_path / "journal"
+    out = _kill_mid_run(
+        tmp_path, ros_env,
+        ["scenario:=factory_5agv", "policy:=balanced", "time_scale:=30.0",
+         f"horizon_s:={HORIZON_S}", "aigc:=false", f"report:={report}",
+         f"journal_dir:={journal}", "respawn_delay:=1.0"],
+        lambda: _journalled(journal / "agv2.db").get("delivered", 0.0) > 0.0,
+        "agv2 never delivered", "agv_node", "agv2")
+    assert "agv2 resumed from" in out, out[-3000:]
+    result = json.loads(report.read_text())
+    assert result["live"]["problems"] == [], result["live"]
+    # its downtime (respawn_delay plus rclpy's start, about 150 sim s at 30x) costs: offers
+    # stamped in the past are taken at the servers' later time (measured +3.6%)
+    assert result["processed_kb"] == pytest.approx(simulated("balanced").processed_kb, rel=0.1)
+
+
+def test_a_killed_edge_server_answers_its_aigc_tasks_once_after_its_respawn(tmp_path, ros_env):
+    """es2's process is SIGKILLed while AIGC tasks it admitted are unanswered; respawned, it
+    runs them again from its journal, and the report, the bag and the journals count every
+    task once."""
+    from offload_ros.bag.bag_reader import BagReader
+    report, journal, bag = tmp_path / "report.json", tmp_path / "journal", tmp_path / "bag"
+    out = _kill_mid_run(
+        tmp_path, ros_env,
+        ["scenario:=factory_5agv", "policy:=balanced", "time_scale:=60.0",
+         "horizon_s:=1800.0", "aigc:=true", "aigc_tasks_per_hour:=30.0", f"report:={report}",
+         f"journal_dir:={journal}", "record:=true", f"bag:={bag}", "respawn_delay:=1.0"],
+        lambda: bool(_journalled(journal / "es2.db").get("aigc_open")),
+        "es2 never had an AIGC task to answer", "edge_server_node", "es2")
     assert "AIGC tasks to run again" in out, out[-3000:]
     result = json.loads(report.read_text())
     results = [m for topic, _, m in BagReader(bag).messages()
                if topic.endswith("/aigc/results")]
     ids = {m.task_id for m in results}
     assert len(ids) == result["aigc"]["tasks"] > 0
-    answered, still_open = set(), 0
-    for f in sorted(journal.glob("es*.db")):
-        state, _ = EdgeJournal(f).load()
-        answered |= set(state["aigc_done"])
-        still_open += len(state["aigc_open"])
+    answered, still_open, sent = aigc_ledger(journal)
     assert answered == ids and still_open == 0
-    sent = 0
-    for f in sorted(journal.glob("agv*.db")):
-        state = AgvJournal(f).load()
-        sent += state["aigc_count"] - len(state["aigc_queue"])
     assert sent == len(ids)

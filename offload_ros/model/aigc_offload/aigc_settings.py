@@ -152,19 +152,11 @@ class AigcSettings:
         return steps * (self.step_fixed_s + self.step_per_image_s * images) * scale
 
     def task_s(self, images: int, steps: int, resolution: int) -> float:
-        """Compute seconds of a task at 1x speed (the cost model's formula)."""
-        return self.compute_s(self.step_fixed_s, self.step_per_image_s, int(self.max_batch),
-                              int(self.cost_resolution), images, steps, resolution)
-
-    @staticmethod
-    def compute_s(fixed_s: float, per_image_s: float, max_batch: int, base_resolution: int,
-                  images: int, steps: int, resolution: int | None) -> float:
-        """``steps x`` the seconds of one step over every batch, scaled by pixels."""
-        full, rest = divmod(int(images), int(max_batch))
-        per_step = full * (fixed_s + per_image_s * max_batch) + \
-            ((fixed_s + per_image_s * rest) if rest else 0.0)
-        scale = 1.0 if resolution is None else (resolution / base_resolution) ** 2
-        return steps * per_step * scale
+        """Compute seconds at 1x speed of a task alone on a server: its images in model calls
+        of at most ``max_batch`` (the cost model's formula)."""
+        full, rest = divmod(int(images), int(self.max_batch))
+        return full * self.batch_s(int(self.max_batch), steps, resolution) + \
+            (self.batch_s(rest, steps, resolution) if rest else 0.0)
 
     @functools.cached_property
     def _radio(self) -> tuple[float, float]:

@@ -26,9 +26,10 @@ class AigcEdgeServer:
     """``submit(task, now)``; ``next_event()``; at that time ``poll(now)`` → ``(computed,
     expired)``. ``batches`` logs every model call as ``(start_s, ((task id, images), ...))``."""
 
-    def __init__(self, speed: float, settings: AigcSettings) -> None:
+    def __init__(self, speed: float, settings: AigcSettings,
+                 rule: GenerationBatching | None = None) -> None:
         self.speed, self.settings = float(speed), settings
-        self.rule = GenerationBatching(settings.service_config())
+        self.rule = rule or GenerationBatching(settings.service_config())
         self.queue: deque = deque()
         self.batch: list = []              # (task, images) of the model call running
         self.batch_end = math.inf
@@ -48,7 +49,7 @@ class AigcEdgeServer:
 
     def owed_s(self, now: float) -> float:
         """Seconds of compute the server owes, counted one task after another (an upper
-        bound: batching can only shorten it)."""
+        bound on the compute: batching can only shorten it)."""
         total = max(self.batch_end - now, 0.0) if self.batch else 0.0
         for t in self.queue:
             total += t.compute_s * t.images_left / t.images / self.speed
@@ -92,7 +93,7 @@ class AigcEdgeServer:
         """When ``target``'s compute would end if the ``arrivals`` ``(submit time, task)``
         came and nothing else: the batching rule played forward on copies (nothing here
         changes). ``target`` must be one of the arrivals."""
-        twin = AigcEdgeServer(self.speed, self.settings)
+        twin = AigcEdgeServer(self.speed, self.settings, self.rule)
         copies = {}
 
         def clone(t):
