@@ -54,7 +54,7 @@ def _fleet(context):
         "report", "journal_dir")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)            # a bad file fails here, naming file and line
-    PolicyFactory.make_live(arg["policy"], scenario)   # so does a policy no node can run
+    PolicyFactory.make(arg["policy"], scenario)   # so does an unknown policy
     scale, horizon = float(arg["time_scale"]), float(arg["horizon_s"])
     noise_seed = int(arg["noise_seed"])
     aigc = arg["aigc"].lower() == "true"

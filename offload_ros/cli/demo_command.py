@@ -73,7 +73,7 @@ class DemoCommand(Command):
                 k.add_argument("--policy", default="",
                                help="also run the policy node of these AGVs in this process "
                                "(composition: decisions never leave the process); one of "
-                               f"{', '.join(PolicyFactory.live_names())}; default: none (a policy "
+                               f"{', '.join(PolicyFactory.names())}; default: none (a policy "
                                "process answers /<agv>/decide)")
                 k.add_argument("--metrics", default="",
                                help="write decision/offload round trips and lag (JSON) here "
@@ -81,7 +81,7 @@ class DemoCommand(Command):
             if kind == "policy":
                 k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
                 k.add_argument("--policy", default="mcoo",
-                               help=f"one of {', '.join(PolicyFactory.live_names())}")
+                               help=f"one of {', '.join(PolicyFactory.names())}")
             if kind == "clock":
                 k.add_argument("--expect", default="",
                                help="comma-separated node names to wait for before starting")

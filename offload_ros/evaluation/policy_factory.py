@@ -26,13 +26,6 @@ class PolicyFactory:
     def names() -> tuple[str, ...]:
         return PlannerRegistry.names() + TRAINED
 
-    @staticmethod
-    def live_names() -> tuple[str, ...]:
-        """The names the live fleet runs (demo, policy nodes): all but those that plan from
-        the simulator's state."""
-        return tuple(n for n in PolicyFactory.names()
-                     if not getattr(PlannerRegistry.FACTORIES.get(n), "needs_state", False))
-
     store = ModelStore()
 
     @classmethod
@@ -62,19 +55,6 @@ class PolicyFactory:
                                       f"{', '.join(PolicyFactory.names())}, or NAME:CHECKPOINT "
                                       f"for a trained one)") from err
             raise EvaluationError(str(err)) from err
-
-    @classmethod
-    def make_live(cls, name: str, scenario: Scenario) -> object:
-        """``make`` for the live fleet: a policy that plans from the simulator's state
-        (``needs_state``: ``rollout``) is refused, since the live fleet does not rebuild that
-        state yet."""
-        policy = cls.make(name, scenario)
-        if getattr(policy, "needs_state", False):
-            raise EvaluationError(
-                f"policy {name!r} plans from the simulator's state, which the live fleet does "
-                f"not rebuild yet: use it in simulate, compare or experiment; live policies: "
-                f"{', '.join(cls.live_names())}")
-        return policy
 
     @classmethod
     def _learned(cls, name: str, algo: str, scenario: Scenario) -> object:

@@ -11,7 +11,9 @@ cost-improvement property of rollout with a base that is a policy.
 The value of a candidate is the work processed by the end of the lookahead plus the backlog
 its servers can still process before the horizon; at the horizon that is the episode's
 processed work, eq. 19's objective. The planner needs the simulator's state, which
-:meth:`Simulator.run` hands it (``decide_in``); a bare ``decide(obs)`` cannot plan and says so.
+:meth:`Simulator.run` hands it (``decide_in``) and which the live policy node rebuilds from
+the graph's messages (``runtime/fleet_view.py``); a bare ``decide(obs)`` cannot plan and
+says so.
 
 Under timing noise (a scenario's ``disturbance:`` section) the planner sees the state (where
 every AGV is and when its next event comes, every backlog and door queue, each server's rate,
@@ -72,12 +74,14 @@ class RolloutPlanner:
 
     def model(self, episode: Simulator) -> Simulator:
         """What rollouts run on for ``episode``: the file's factory without its disturbance,
-        with the servers' rates as the episode's servers announce them."""
+        with the servers' rates as the episode's servers announce them (live: as their
+        latest states say)."""
         if self._model is None or self._model[0] is not episode:
             model = Simulator(dataclasses.replace(self.scenario, disturbance=None))
-            model.rate = list(episode.rate)
             self._model = (episode, model)
-        return self._model[1]
+        model = self._model[1]
+        model.rate[:] = episode.rate
+        return model
 
     def candidates(self, obs: Observation) -> list[float]:
         """The amounts tried at ``obs``: the base's first (it wins ties)."""
@@ -106,5 +110,6 @@ class RolloutPlanner:
 
     def decide(self, obs: Observation) -> float:
         raise PlanningError(
-            "policy 'rollout' plans from the simulator's state: it runs in simulate, "
-            "compare, experiment and bench; the live fleet does not rebuild that state yet")
+            "policy 'rollout' plans from the simulator's state: Simulator.run hands it over "
+            "(decide_in), and live a policy node rebuilds it (FleetView); decide(obs) alone "
+            "cannot plan")

@@ -1,7 +1,10 @@
 """``ros2 run offload_ros policy_node --ros-args -p agvs:=[agv1] -p policy:=mcoo``: a
 PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in the launch files).
 ``agvs`` is a string array (a single id as a plain string is taken too); a request the policy
-cannot handle is answered ``ok = False`` with the reason and logged."""
+cannot handle is answered ``ok = False`` with the reason and logged. A policy that plans from
+the fleet's state (``rollout``) also subscribes to every ``/<agv>/status``, ``/<es>/state``
+and ``/<es>/pheromones`` (``runtime/fleet_view.py``); a message it cannot take is logged and
+dropped."""
 
 from __future__ import annotations
 
@@ -28,6 +31,12 @@ class PolicyRosNode(RosShell):
         agvs = tuple(a for a in value if a)
         self.server = PolicyServer(self.scenario, self.get_parameter("policy").value, agvs)
         self.server.warm_up()                  # before its services exist: then it is ready
+        if self.server.needs_state:            # rollout: the fleet as the graph tells it
+            for a in self.scenario.agvs:
+                self.subscribe(f"/{a.id}/status", "AgvStatus", self.server.on_agv_status)
+            for e in self.scenario.edge_servers:
+                self.subscribe(f"/{e.id}/state", "EdgeServerState", self.server.on_es_state)
+                self.subscribe(f"/{e.id}/pheromones", "Pheromone", self.server.on_pheromone)
         for agv in sorted(self.server.serves):
             self.serve("Decide", f"/{agv}/decide", self.on_decide, self.refusal)
         self.get_logger().info(f"policy {self.server.name} ready for "

@@ -33,10 +33,10 @@ from offload_ros.runtime.agv_journal import AgvJournal
 from offload_ros.runtime.edge_server_node import ADMITTED, QUEUED, REJECTED, UNKNOWN, \
     EdgeServerNode
 from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.pheromone_board import PheromoneBoard
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation import Observation
 from offload_ros.sim.observation_features import ObservationFeatures
-from offload_ros.sim.pheromone import Pheromone
 from offload_ros.sim.simulator import ARRIVAL, CYCLE_START, RELEASE, Simulator, SimulatorConfig
 
 IDLE, DRIVING, WAITING, IN_DOUBT, DONE = 0, 1, 2, 3, 4
@@ -132,8 +132,8 @@ class AgvController:
         self.types = MessageTypes.default()
         self.features = ObservationFeatures(scenario)
         self.es_states: dict[str, Any] = {}
-        self.board: dict[str, list[Pheromone]] = {}
-        # what Simulator._State holds for this AGV
+        self.board = PheromoneBoard(sim)
+        # what the simulator's SimState holds for this AGV
         self.stop = 0
         self.remaining = 0.0
         self.started = 0
@@ -219,19 +219,7 @@ class AgvController:
 
     def on_pheromone(self, msg: Any) -> None:
         """A pheromone left at ``msg.es_id`` (kept as the topic's QoS: the newest 32)."""
-        if msg.es_id not in self.sim.es_ids or msg.agv_id not in self.sim.agv_ids:
-            raise NodeError(f"pheromone from {msg.agv_id!r} at {msg.es_id!r}: unknown AGV or "
-                            f"edge server")
-        es = self.sim.es_ids.index(msg.es_id)
-        ph = Pheromone(self.sim.agv_ids.index(msg.agv_id), msg.agv_id, es,
-                       MessageTypes.seconds(msg.header.stamp), msg.need_kb, msg.wait_s,
-                       msg.door_rate_kb_per_s, msg.returns_s, msg.cycle_s, msg.expires_s)
-        lst = self.board.setdefault(msg.es_id, [])
-        if ph in lst:
-            return
-        lst.append(ph)
-        if len(lst) > self.sim.config.pheromones_per_es:
-            del lst[0]
+        self.board.add(msg)
 
     def arrived(self, t: float) -> None:
         """Nav2 mode: the shell reports that the current goal was reached at ``t``."""
@@ -307,7 +295,7 @@ class AgvController:
             backlog, free, door = EdgeServerNode.project(state, t)
         else:  # nothing heard from it yet: as the scenario describes it, empty
             backlog, free, door = 0.0, self.sim.cap[i], 0
-        seen = tuple(p for p in self.board.get(es_id, ()) if p.expires_s > t and p.agv != self.m)
+        seen = self.board.seen(es_id, t, self.m)
         plan = max(0.0, self.remaining - self.tail[k])
         return Observation(self.m, self.agv_id, t, self.started - 1, k, len(self.route),
                            self.remaining, self.load, plan, i, es_id, backlog, free,

@@ -42,6 +42,8 @@ class _Ports:
         state = es.state_at(es.t)
         for agv in fleet.agvs.values():
             agv.on_es_state(state)
+        if fleet.policy is not None:
+            fleet.policy.on_es_state(state)
         if fleet.drop is not None and fleet.drop("answer", es_id, request):
             return None
         if fleet.crash is not None and fleet.crash(es_id, request):
@@ -52,6 +54,11 @@ class _Ports:
         if typename == "Pheromone":
             for agv in self.fleet.agvs.values():
                 agv.on_pheromone(message)
+        if self.fleet.policy is not None:     # what a policy node hears (if it plans from it)
+            if typename == "Pheromone":
+                self.fleet.policy.on_pheromone(message)
+            elif typename == "AgvStatus":
+                self.fleet.policy.on_agv_status(message)
 
 
 class LocalFleet:
@@ -88,6 +95,13 @@ class LocalFleet:
 
     def run(self) -> RunReport:
         horizon = self.scenario.horizon_s
+        # states and statuses, for a policy that plans from the fleet's state (as each node
+        # announces itself, then after each of its events)
+        announce = self.policy is not None and self.policy.needs_state
+        for es in self.servers.values() if announce else ():
+            self.policy.on_es_state(es.state_at(0.0))
+        for agv in self.order if announce else ():
+            self.ports.publish(f"/{agv.agv_id}/status", "AgvStatus", agv.status(0.0))
         while True:
             due = [(a.next[0], a.next[1], k) for k, a in enumerate(self.order)
                    if a.next is not None and a.next[0] <= horizon]
@@ -102,6 +116,9 @@ class LocalFleet:
                 raise NodeError(f"{self.order[k].agv_id}: no answer after 100 tries at "
                                 f"{t:.1f} s")
             self._guarded(k, lambda agv: agv.resolve(self.ports))   # offers in doubt
+            if announce:
+                agv = self.order[k]
+                self.ports.publish(f"/{agv.agv_id}/status", "AgvStatus", agv.status(t))
         self.now = horizon
         for k in range(len(self.order)):
             for _ in range(10):                   # offers in doubt are asked about again

@@ -1,5 +1,8 @@
 """A policy node's logic: answers Decide requests from an AGV's local observation with a
-trained actor (``mcoo``, ``dqn``, ``ac``, ``NAME:CHECKPOINT``) or a planner by name."""
+trained actor (``mcoo``, ``dqn``, ``ac``, ``NAME:CHECKPOINT``) or a planner by name. A policy
+that plans from the simulator's state (``rollout``) gets it from a :class:`FleetView` of
+what the node hears on the graph (the shells feed ``on_agv_status``, ``on_es_state`` and
+``on_pheromone``)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.errors import NodeError
+from offload_ros.runtime.fleet_view import FleetView
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation import Observation
 from offload_ros.sim.pheromone import Pheromone
@@ -27,10 +31,13 @@ class PolicyServer:
     def __init__(self, scenario: Scenario, policy: str, agv_ids: tuple[str, ...] = ()) -> None:
         self.scenario, self.name = scenario, policy
         try:
-            self.policy = PolicyFactory.make_live(policy, scenario)
+            self.policy = PolicyFactory.make(policy, scenario)
         except EvaluationError as err:
             raise NodeError(f"policy node: {err}") from err
         sim = Simulator(scenario)
+        #: the fleet as the graph tells it, for a policy that plans from the state
+        self.needs_state = bool(getattr(self.policy, "needs_state", False))
+        self.view = FleetView(scenario, sim) if self.needs_state else None
         self.agv_ids = sim.agv_ids
         self.es_ids = sim.es_ids
         self.serves = set(agv_ids or sim.agv_ids)
@@ -42,6 +49,19 @@ class PolicyServer:
         self.static = getattr(self.policy, "static_amounts", None)
         self.types = MessageTypes.default()
         self.refused = 0
+
+    # inputs of a state-planning policy (ignored by the others): NodeError for a bad one
+    def on_agv_status(self, msg: Any) -> None:
+        if self.view is not None:
+            self.view.on_agv_status(msg)
+
+    def on_es_state(self, msg: Any) -> None:
+        if self.view is not None:
+            self.view.on_es_state(msg)
+
+    def on_pheromone(self, msg: Any) -> None:
+        if self.view is not None:
+            self.view.on_pheromone(msg)
 
     def observation(self, req: Any) -> Observation:
         if req.agv_id not in self.serves:
@@ -72,15 +92,19 @@ class PolicyServer:
             self.refused += 1
             return self.types.make("Decide_Response", ok=False, policy=self.name,
                                    reason=str(err))
-        amount, action = self._decide(self.policy, obs)
+        amount, action = self._decide(self.policy, obs, self.view)
         return self.types.make("Decide_Response", ok=True, amount_kb=amount, action=action,
                                policy=self.name)
 
-    def _decide(self, policy: Any, obs: Observation) -> tuple[float, int]:
+    def _decide(self, policy: Any, obs: Observation,
+                view: FleetView | None) -> tuple[float, int]:
         if self.plan_only:
             return obs.plan_kb, ActionSet.DEFAULT
         if self.static is not None:
             return self.static[obs.agv][obs.stop], NO_ACTION
+        if view is not None:
+            return float(policy.decide_in(obs, view.sim, lambda: view.snapshot(obs))), \
+                NO_ACTION
         if hasattr(policy, "action"):
             action = policy.action(obs)
             return ActionSet.amount(action, obs), action
@@ -91,7 +115,8 @@ class PolicyServer:
         stateful one, such as ``random``, keeps its stream), so that the first real decision
         is not the process's first call (lazy imports, a network's first forward). Returns
         the decisions made."""
-        policy = PolicyFactory.make_live(self.name, self.scenario)
+        policy = PolicyFactory.make(self.name, self.scenario)
+        view = FleetView(self.scenario) if self.needs_state else None   # an empty fleet
         made = 0
         for agv in sorted(self.serves):
             m = self.agv_ids.index(agv)
@@ -103,6 +128,6 @@ class PolicyServer:
             obs = Observation(m, agv, spec.start_time_s, 0, 0, len(spec.route), spec.load_kb,
                               spec.load_kb, 0.0, i, es.id, 0.0, es.capacity_kb,
                               es.capacity_kb, es.rate_kb_per_min, 0, ())
-            self._decide(policy, obs)
+            self._decide(policy, obs, view)
             made += 1
         return made

@@ -26,7 +26,7 @@ class Episode:
         self.label = label
         self._trace = Trace([[] for _ in simulator.route], [], {}, per_decision=per_decision) \
             if record or per_decision else None
-        self._state = simulator._initial_state()
+        self._state = simulator.initial_state()
         self._loop = simulator._loop(self._state, None, None, self._trace, label)
         self.observation: Observation | None = None
         self.result: SimResult | None = None

@@ -54,7 +54,7 @@ class StatePolicy(Protocol):
     name: str
 
     def decide_in(self, obs: Observation, simulator: "Simulator",
-                  snapshot: Callable[[], "_State"]) -> float: ...
+                  snapshot: Callable[[], "SimState"]) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -76,24 +76,35 @@ class Trace:
     requests: list[list[float]]            # per AGV, each decision's (clipped) request
     decisions: list[tuple]                 # (time, agv, stop, cycle, es, request, admitted,
                                            #  plan, processed_kb: total processed at `time`)
-    snapshots: dict[int, "_State"]         # per AGV, state before its first deviation in
+    snapshots: dict[int, "SimState"]       # per AGV, state before its first deviation in
                                            # effect (admitted amount or reported shortfall)
     deviations: dict[int, int] = field(default_factory=dict)  # per AGV, that decision's
                                                               # index among its own
     per_decision: bool = False             # also keep a snapshot before every decision
-    decision_snapshots: dict[int, "_State"] = field(default_factory=dict)  # whose effect
+    decision_snapshots: dict[int, "SimState"] = field(default_factory=dict)  # whose effect
                                            # differs from the plan's, by index in decisions
 
 
-class _State:
-    """Everything that changes during an episode (copyable for counterfactual replay)."""
+class SimState:
+    """Everything that changes during an episode (copyable for counterfactual replay and
+    rollouts; rebuilt from the graph's messages by the live policy node's ``FleetView``).
+
+    Per edge server ``i``: ``t_upd[i]`` when its fluid model was last advanced, ``backlog``
+    and ``processed`` (kB) then, ``queue[i]`` the AGV indices at its door (head first),
+    ``phero[i]`` its pheromones. Per AGV ``m``: ``stop`` (route index it drives to or waits
+    at), ``remaining`` (kB on board), ``started``/``returns`` (cycle starts, returns),
+    ``wait_start``, ``wait_total``, ``waits``, ``delivered``, ``loaded``, ``ndec`` (decisions
+    made) and ``short`` (this cycle's shortfalls ``(es, kB, stop)``). ``heap``: the pending
+    events ``(time, kind, agv)``, kind ``RELEASE`` (the head of a door queue), ``CYCLE_START``
+    or ``ARRIVAL``; at most one per AGV.
+"""
 
     __slots__ = ("t_upd", "backlog", "processed", "queue", "phero", "stop", "remaining",
                  "started", "returns", "wait_start", "wait_total", "waits", "delivered",
                  "loaded", "ndec", "short", "heap")
 
-    def copy(self) -> "_State":
-        c = _State.__new__(_State)
+    def copy(self) -> "SimState":
+        c = SimState.__new__(SimState)
         for name in ("t_upd", "backlog", "processed", "stop", "remaining", "started",
                      "returns", "wait_start", "wait_total", "waits", "delivered", "loaded",
                      "ndec", "heap"):
@@ -165,12 +176,12 @@ class Simulator:
             raise SimError(f"policy {label!r}: static_amounts does not match the routes of "
                            f"{self.scenario.name!r}")
         trace = Trace([[] for _ in self.route], [], {}) if record else None
-        st = self._initial_state()
+        st = self.initial_state()
         loop = self._loop(st, static, None, trace, label)
         planner = getattr(policy, "decide_in", None)
         if planner is not None:            # a StatePolicy: it plans from a copy of `st`
             def decide(obs: Observation) -> float:
-                def snapshot() -> _State:
+                def snapshot() -> SimState:
                     snap = st.copy()           # the decision's arrival is back on the heap
                     heapq.heappush(snap.heap, (obs.time_s, ARRIVAL, obs.agv))
                     return snap
@@ -187,20 +198,20 @@ class Simulator:
                 raise SimError(f"policy {label!r}: asked to decide without a decide method")
         return self._result(st, label, trace)
 
-    def resume(self, snapshot: "_State | None", requests: Sequence[Sequence[float]], agent: int,
-               label: str, relative: bool = False) -> SimResult:
+    def resume(self, snapshot: "SimState | None", requests: Sequence[Sequence[float]],
+               agent: int, label: str, relative: bool = False) -> SimResult:
         """Continue from ``snapshot`` (``None``: from the start) with ``agent`` (-1: none) on
         its default plan and every other AGV repeating ``requests`` (its n-th request at its
         n-th decision; its plan once they run out). Used by counterfactual replay.
         ``relative``: requests are multiples of the plan at that decision (``inf``: all it
         carries), so a replayed choice keeps its meaning when the AGV carries another amount.
         """
-        st = snapshot.copy() if snapshot is not None else self._initial_state()
+        st = snapshot.copy() if snapshot is not None else self.initial_state()
         for _ in self._loop(st, None, (agent, requests, relative), None, label):
             raise SimError("a counterfactual replay never asks a policy")  # pragma: no cover
         return self._result(st, label, None)
 
-    def rollout(self, snapshot: "_State", agent: int, amount: float, base: str,
+    def rollout(self, snapshot: "SimState", agent: int, amount: float, base: str,
                 until: float | None = None) -> float:
         """The value of ``agent`` asking ``amount`` at its decision pending in ``snapshot``
         (from a :class:`StatePolicy`'s ``snapshot()``) while every later decision, its own
@@ -219,7 +230,7 @@ class Simulator:
         return sum(st.processed) + sum(b if b < r * left else r * left
                                        for b, r in zip(st.backlog, self.rate))
 
-    def processed_at(self, st: "_State", t: float) -> float:
+    def processed_at(self, st: "SimState", t: float) -> float:
         """Total work processed by ``t`` (no later than the next event), without advancing."""
         total = 0.0
         for i, r in enumerate(self.rate):
@@ -229,9 +240,10 @@ class Simulator:
         return total
 
     # ------------------------------------------------------------------ internals
-    def _initial_state(self) -> _State:
+    def initial_state(self) -> SimState:
+        """The state at time 0: every AGV idle until its start time, every server empty."""
         n, m = len(self.rate), len(self.route)
-        st = _State()
+        st = SimState()
         st.t_upd = [0.0] * n
         st.backlog = [0.0] * n
         st.processed = [0.0] * n
@@ -252,7 +264,7 @@ class Simulator:
         heapq.heapify(st.heap)
         return st
 
-    def _loop(self, st: _State, static: Any, replay: Any, trace: Trace | None, label: str,
+    def _loop(self, st: SimState, static: Any, replay: Any, trace: Trace | None, label: str,
               first: tuple[int, float] | None = None, until: float | None = None
               ) -> Generator[Observation, float, None]:
         """``first``: (agent, amount) that agent asks at its next decision whatever else
@@ -437,7 +449,7 @@ class Simulator:
                 st.wait_total[m] += horizon - st.wait_start[m]
             phero[i][:] = [p for p in phero[i] if p.expires_s > horizon]
 
-    def _result(self, st: _State, label: str, trace: Trace | None) -> SimResult:
+    def _result(self, st: SimState, label: str, trace: Trace | None) -> SimResult:
         agvs = {aid: AgvResult(st.returns[m], st.wait_total[m], st.delivered[m], st.loaded[m],
                                st.remaining[m], st.waits[m])
                 for m, aid in enumerate(self.agv_ids)}

@@ -133,7 +133,7 @@ class FleetDemo:
             raise TransportError(f"kill_at_min: {config.kill_at_min:g} is not before the end "
                                  f"of the run ({horizon / 60:g} sim minutes)")
         self.scenario = dataclasses.replace(base, horizon_s=horizon)
-        PolicyFactory.make_live(config.policy, self.scenario)   # a bad name fails here, at once
+        PolicyFactory.make(config.policy, self.scenario)   # a bad name fails here, at once
         self.out = Path(config.out)
         endpoint = config.endpoint or f"tcp/127.0.0.1:{self._free_port()}"
         # a router process of its own routes the fleet; this process is a client of it

@@ -1,4 +1,6 @@
-"""``offload-ros node policy --agv agv1``: a PolicyServer answering ``/<agv>/decide``."""
+"""``offload-ros node policy --agv agv1``: a PolicyServer answering ``/<agv>/decide``; for a
+policy that plans from the fleet's state (``rollout``) it also listens to every AGV's status,
+every server's state and the pheromones."""
 
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ class PolicyProcess(NodeProcess):
         return answer
 
     def setup(self) -> None:
+        server = self.server
+        if server.needs_state:    # before it serves, so the first decision sees the fleet
+            # (a message the view refuses is logged and dropped by the bus)
+            self.bus.subscribe("/*/state", "EdgeServerState",
+                               lambda m, s: server.on_es_state(m), transient=True)
+            self.bus.subscribe("/*/pheromones", "Pheromone",
+                               lambda m, s: server.on_pheromone(m), transient=True)
+            self.bus.subscribe("/*/status", "AgvStatus", lambda m, s: server.on_agv_status(m))
         for agv in sorted(self.server.serves):
             self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide)
         self.clock.start()     # it needs no sim time; the loop only idles

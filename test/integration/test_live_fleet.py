@@ -114,6 +114,20 @@ def test_live_fleet_matches_the_simulator_and_drops_garbage(tmp_path):
     assert (data["default_action"] == 2).all()
 
 
+def test_rollout_live_plans_from_the_state_the_graph_tells_it(tmp_path):
+    """The policy node rebuilds the simulator's state from statuses, server states and
+    pheromones (``FleetView``) and decides as ``simulate --policy rollout`` does."""
+    proc, _ = demo(tmp_path, "--policy", "rollout", "--agvs-per-process", "5")
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    report = json.loads(out)
+    sim = simulated("rollout")
+    assert report["live"]["problems"] == []
+    assert report["decisions"] == sim.decisions
+    assert report["processed_kb"] == pytest.approx(sim.processed_kb, rel=0.02)
+    assert report["live"]["fallbacks"] == 0              # it always answered in time
+
+
 def test_a_killed_edge_server_resumes_and_no_work_is_lost(tmp_path):
     proc, _ = demo(tmp_path, "--policy", "balanced", "--time-scale", "60", "--kill-es", "es2",
                    "--kill-at-min", "3", "--down-s", "1.5")

@@ -24,7 +24,7 @@ from offload_ros.model.scenario import Scenario  # noqa: E402
 from offload_ros.sim.simulator import Simulator  # noqa: E402
 
 HORIZON_S = 600.0
-POLICIES = list(PolicyFactory.live_names())     # every policy a node can run
+POLICIES = list(PolicyFactory.names())     # every policy a node can run
 
 
 def simulated(policy: str):
@@ -118,7 +118,7 @@ def test_a_bad_scenario_fails_at_once_naming_it(tmp_path, ros_env):
 
 @pytest.mark.parametrize("policy,words", [
     ("nope", "unknown policy 'nope'"),
-    ("rollout", "plans from the simulator's state, which the live fleet does not rebuild yet")])
+    ("amarl", "is the AIGC offloading policy (GMEL)")])
 def test_a_policy_no_node_can_run_fails_at_once_naming_it(tmp_path, ros_env, policy, words):
     proc = subprocess.run(["ros2", "launch", "offload_ros", "sim.launch.py",
                            f"policy:={policy}"], cwd=tmp_path, env=ros_env,

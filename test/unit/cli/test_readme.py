@@ -218,7 +218,7 @@ def policy_table() -> dict[str, set[str]]:
 def test_the_policy_lists_are_what_the_commands_accept():
     rows = policy_table()
     assert rows == {"simulate": set(PolicyFactory.names()),
-                    "demo": set(PolicyFactory.live_names()),
+                    "demo": set(PolicyFactory.names()),
                     "aigc offload": set(AigcPolicyFactory.names())}
 
 
