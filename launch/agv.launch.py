@@ -46,12 +46,14 @@ def _robot(context):
     agv = arg["agv_id"]
     scenario.agv_index(agv)                      # an unknown id fails here, naming it
     with open(share / "config" / "offload_ros.yaml") as f:
-        params = yaml.safe_load(f)["agv"]["ros__parameters"]
+        shipped = yaml.safe_load(f)
+    params = shipped["agv"]["ros__parameters"]
     common = {"scenario": str(path), "use_sim_time": arg["use_sim_time"].lower() == "true"}
     respawn = LaunchRespawn.options(context)
     return [
         Node(package="offload_ros", executable="policy_node", name="policy", namespace=agv,
-             parameters=[{**common, "agvs": [agv], "policy": arg["policy"]}],
+             parameters=[shipped["policy"]["ros__parameters"],
+                         {**common, "agvs": [agv], "policy": arg["policy"]}],
              output="screen", **respawn),
         Node(package="offload_ros", executable="agv_node", name="agv", namespace=agv,
              parameters=[params, {**common, "agv_id": agv, "mode": arg["mode"],

@@ -96,8 +96,8 @@ def _fleet(context):
     for agv in scenario.agvs:
         actions.append(Node(package="offload_ros", executable="policy_node", name="policy",
                             namespace=agv.id, output="screen", **respawn,
-                            parameters=[{**common, "agvs": [agv.id],
-                                         "policy": arg["policy"]}]))
+                            parameters=[{**_params(share, "policy"), **common,
+                                         "agvs": [agv.id], "policy": arg["policy"]}]))
         actions.append(Node(package="offload_ros", executable="agv_node", name="agv",
                             namespace=agv.id, output="screen", **respawn,
                             parameters=[{**_params(share, "agv"), **common,

@@ -13,6 +13,7 @@ from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
 from offload_ros.runtime.agv_controller import AgvControllerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
 from offload_ros.runtime.fleet_monitor import FleetMonitorConfig
+from offload_ros.runtime.policy_server import PolicyServerConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.sim.simulator import SimulatorConfig
 
@@ -22,6 +23,7 @@ ROS_NODES: dict[str, list[type]] = {
     "simulator": [SimulatorConfig],
     "cooperative_planner": [CooperativePlannerConfig],
     "agv": [AgvControllerConfig],
+    "policy": [PolicyServerConfig],
     "edge_server": [EdgeServerNodeConfig, GenerationServiceConfig],
     "sim_clock": [SimClockConfig, FleetMonitorConfig],
 }

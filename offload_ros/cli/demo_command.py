@@ -14,6 +14,7 @@ from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvControllerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
+from offload_ros.runtime.policy_server import PolicyServerConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.transport.errors import TransportError
 from offload_ros.transport.fleet_demo import FleetDemoConfig
@@ -45,7 +46,7 @@ class DemoCommand(Command):
         kinds = {
             "agv": ("an AGV (kinematic)", AgvControllerConfig),
             "edge": ("an edge server", EdgeServerNodeConfig),
-            "policy": ("a policy node answering /<agv>/decide", None),
+            "policy": ("a policy node answering /<agv>/decide", PolicyServerConfig),
             "clock": ("the router and /clock", SimClockConfig),
             "router": ("a Zenoh router only (the demo runs one)", None),
         }
@@ -222,7 +223,8 @@ class DemoCommand(Command):
             agvs = tuple(a for a in args.agv.split(",") if a)
             name = agvs[0] + "_policy" if agvs else "policy"
             NodeProcess.configure_logging(name)
-            proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs)
+            proc = PolicyProcess(name, sc, zenoh, args.time_scale, args.policy, agvs,
+                                 ConfigSchema(PolicyServerConfig).from_namespace(args))
         elif kind == "router":
             from offload_ros.transport.router_process import RouterProcess
             NodeProcess.configure_logging("router")

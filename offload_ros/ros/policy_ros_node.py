@@ -3,8 +3,8 @@ PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in the laun
 ``agvs`` is a string array (a single id as a plain string is taken too); a request the policy
 cannot handle is answered ``ok = False`` with the reason and logged. A policy that plans from
 the fleet's state (``rollout``) also subscribes to every ``/<agv>/status``, ``/<es>/state``
-and ``/<es>/pheromones`` (``runtime/fleet_view.py``); a message it cannot take is logged and
-dropped."""
+and ``/<es>/pheromones`` (``runtime/fleet_view.py``) and waits up to ``state_wait_s`` for the
+messages of a decision's instant; a message it cannot take is logged and dropped."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 
 from offload_ros.ros.ros_shell import RosShell
 from offload_ros.runtime.errors import NodeError
-from offload_ros.runtime.policy_server import PolicyServer
+from offload_ros.runtime.policy_server import PolicyServer, PolicyServerConfig
 
 
 class PolicyRosNode(RosShell):
@@ -29,7 +29,8 @@ class PolicyRosNode(RosShell):
         if not isinstance(value, (list, tuple)) or not all(isinstance(a, str) for a in value):
             raise NodeError(f"agvs: expected a list of AGV ids, got {value!r}")
         agvs = tuple(a for a in value if a)
-        self.server = PolicyServer(self.scenario, self.get_parameter("policy").value, agvs)
+        self.server = PolicyServer(self.scenario, self.get_parameter("policy").value, agvs,
+                                   self.config(PolicyServerConfig))
         self.server.warm_up()                  # before its services exist: then it is ready
         if self.server.needs_state:            # rollout: the fleet as the graph tells it
             for a in self.scenario.agvs:
@@ -47,10 +48,16 @@ class PolicyRosNode(RosShell):
                                       reason=reason)
 
     def on_decide(self, request: Any) -> Any:
-        answer = self.server.handle_decide(request)
+        """In an executor thread of its own (the shell's reentrant group): a rollout's wait
+        for the messages of its instant does not hold up their callbacks."""
+        answer, owed = self.server.answer(request)
         if not answer.ok:
             self.get_logger().warning(f"refused a decision for {request.agv_id}: "
                                       f"{answer.reason}")
+        elif owed:
+            self.get_logger().warning(
+                f"planned {request.agv_id}'s decision at {request.time_s:.2f} s without "
+                f"{owed} (after {self.server.config.state_wait_s:.2f} s)")
         return answer
 
 

@@ -59,7 +59,7 @@ class AgvControllerConfig:
     noise_seed: int = field(default=0, metadata={
         "help": "which draw of the scenario's disturbance: section this AGV drives (start "
                 "offset, leg times; as simulate --noise-seed; no section: nothing moves)"})
-    decide_timeout_s: float = field(default=0.2, metadata={
+    decide_timeout_s: float = field(default=0.5, metadata={
         "help": "wait this long for the policy, then use the Algorithm 1 plan",
         "unit": "s of wall time"})
     status_period_s: float = field(default=0.5, metadata={

@@ -12,7 +12,8 @@ server ``t_upd``,           ``EdgeServerState``: ``header.stamp``, ``backlog_kb`
 server rate                 ``EdgeServerState.rate_kb_per_min`` (a disturbed server's own)
 door queue and the head's   ``EdgeServerState.door_queue``, ``door_remaining_kb``; the
 release                     head is released at ``stamp + its rest / rate``
-pheromones                  ``/<es>/pheromones`` (the newest 32 per server, unexpired)
+pheromones                  ``/<es>/pheromones`` (the newest 32 per server, unexpired,
+                            left before the decision)
 deciding AGV                the ``Decide`` request: ``stop``, ``remaining_kb``, ``cycle``;
                             its arrival is the pending event at ``time_s``
 other AGVs                  ``AgvStatus``: ``state``, ``cycle`` (returns), ``stop``,
@@ -32,7 +33,9 @@ last few messages of each sender and rebuilds from those that describe the fleet
 per server the newest state stamped at or before ``T``; per AGV the oldest status whose
 announced next event is still ahead of the decision (in the simulator's event order), else
 its newest. So the rollout sees the later offers as the pending events they were at ``T``,
-as the simulator does.
+as the simulator does. A server publishes its state as of each offer it takes and, between
+offers, projections to its clock; a state stamped before the last one it sent means an offer
+came late, and the view forgets the projections it overtook.
 
 **Staleness.** Messages cross the graph while the fleet moves on, so the newest of two
 messages that disagree wins:
@@ -52,6 +55,17 @@ messages that disagree wins:
   (idle until its start time, or empty); a status of ``STATE_DONE`` has no more events.
 
 No event of the rebuilt state lies before ``T``: a rollout never replays the past.
+
+**Waiting for the instant.** Those rules guess; a decision need not. :meth:`FleetView.owed`
+names what the view still lacks to describe the fleet at ``T`` exactly, and
+:meth:`FleetView.wait` waits (a bounded wall time) until nothing is owed: every other AGV
+has announced an event after the decision in the simulator's order (or waits at a door, is
+done, or announces no event: Nav2 driving, whose arrival no wait would tell), an AGV due to
+start by ``T`` has been heard, and each server's ledger holds what the AGVs report
+delivered. Decisions at one instant thus follow the simulator's order
+(``agv3`` at 40 s plans after ``agv1``'s offer at 40 s has reached its server), and a
+loaded fleet decides as an idle one. The guesses above remain for what does not come in
+time.
 """
 
 from __future__ import annotations
@@ -59,6 +73,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -88,7 +103,7 @@ class FleetView:
         self.board = PheromoneBoard(self.sim)
         self.points = [scenario.route_positions(a) for a in scenario.agvs]
         self.speeds = [scenario.speed_of(a) for a in scenario.agvs]
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()     # notified by every message taken
 
     # ------------------------------------------------------------------ inputs
     def on_agv_status(self, msg: Any) -> None:
@@ -97,6 +112,7 @@ class FleetView:
                             f"{self.scenario.name!r}")
         with self._lock:
             self._keep_newest(self.agvs, msg.agv_id, msg)
+            self._lock.notify_all()
 
     def on_es_state(self, msg: Any) -> None:
         sim = self.sim
@@ -112,21 +128,26 @@ class FleetView:
             raise NodeError(f"state from {msg.es_id!r}: rate_kb_per_min must be > 0, got "
                             f"{msg.rate_kb_per_min!r}")
         with self._lock:
-            if self._keep_newest(self.servers, msg.es_id, msg):
-                sim.rate[sim.es_ids.index(msg.es_id)] = rate
+            kept = self.servers.setdefault(msg.es_id, deque(maxlen=HISTORY))
+            stamp = MessageTypes.seconds(msg.header.stamp)
+            while kept and MessageTypes.seconds(kept[-1].header.stamp) > stamp:
+                kept.pop()     # projections past an offer the server took after them
+            kept.append(msg)
+            sim.rate[sim.es_ids.index(msg.es_id)] = rate
+            self._lock.notify_all()
 
     def on_pheromone(self, msg: Any) -> None:
         with self._lock:
             self.board.add(msg)
+            self._lock.notify_all()
 
     @staticmethod
-    def _keep_newest(store: dict[str, deque], key: str, msg: Any) -> bool:
+    def _keep_newest(store: dict[str, deque], key: str, msg: Any) -> None:
         kept = store.setdefault(key, deque(maxlen=HISTORY))
         if kept and MessageTypes.seconds(msg.header.stamp) < \
                 MessageTypes.seconds(kept[-1].header.stamp):
-            return False                  # an older message overtaken by a newer one
+            return                        # an older message overtaken by a newer one
         kept.append(msg)
-        return True
 
     @staticmethod
     def _server_at(kept: deque, t: float) -> Any:
@@ -146,6 +167,54 @@ class FleetView:
                 return msg
         return kept[-1]
 
+    # ------------------------------------------------------------------ completeness
+    def owed(self, obs: Observation) -> str:
+        """What the view still lacks to describe the fleet at ``obs``'s decision exactly
+        ('' when nothing), in words for a log line."""
+        with self._lock:
+            return self._owed(obs)
+
+    def wait(self, obs: Observation, timeout_s: float) -> str:
+        """Wait up to ``timeout_s`` (wall) until nothing is owed for ``obs``; returns what
+        is still owed then ('' when the view is complete)."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            while True:
+                owed = self._owed(obs)
+                left = deadline - time.monotonic()
+                if not owed or left <= 0:
+                    return owed
+                self._lock.wait(left)
+
+    def _owed(self, obs: Observation) -> str:
+        sim = self.sim
+        decision = (obs.time_s, ARRIVAL, obs.agv)
+        ledger = [0.0] * len(sim.agv_ids)
+        for es_id, kept in self.servers.items():
+            msg = self._server_at(kept, obs.time_s)
+            for a, kb in zip(msg.agv_ids, msg.agv_admitted_kb):
+                if a in sim.agv_ids:
+                    ledger[sim.agv_ids.index(a)] += kb
+        for m, agv_id in enumerate(sim.agv_ids):
+            if m == obs.agv:
+                continue
+            kept = self.agvs.get(agv_id)
+            if not kept:
+                if (sim.start_time[m], CYCLE_START, m) < decision:
+                    return f"a status from {agv_id} (due to start by now)"
+                continue
+            # an AGV that announces no event (Nav2 driving, an answer pending) owes nothing
+            # a wait would bring: its arrival is estimated from where it is
+            if kept[-1].state not in (DONE, WAITING) and kept[-1].next_event_s >= 0 and \
+                    not any(s.next_event_s >= 0 and
+                            (s.next_event_s, s.next_event_kind, m) > decision for s in kept):
+                return f"{agv_id}'s status after its event at {kept[-1].next_event_s:.2f} s"
+            s = self._agv_at(kept, m, obs)
+            if ledger[m] < s.delivered_kb - _LEDGER_KB * max(1.0, sim.load[m]):
+                return (f"the servers' state with {agv_id}'s offers ({ledger[m]:.1f} of "
+                        f"{s.delivered_kb:.1f} kB admitted)")
+        return ""
+
     # ------------------------------------------------------------------ the state
     def snapshot(self, obs: Observation) -> SimState:
         """The simulator's state at ``obs.time_s`` with ``obs``'s arrival pending (what
@@ -155,7 +224,8 @@ class FleetView:
             agvs = {a: self._agv_at(kept, sim.agv_ids.index(a), obs)
                     for a, kept in self.agvs.items()}
             servers = {e: self._server_at(kept, t_now) for e, kept in self.servers.items()}
-            phero = [list(self.board.seen(e, t_now)) for e in sim.es_ids]
+            phero = [[p for p in self.board.seen(e, t_now)         # left by then
+                      if (p.time_s, p.agv) < (t_now, obs.agv)] for e in sim.es_ids]
         st = sim.initial_state()
         st.heap = []
         st.phero = phero

@@ -2,11 +2,14 @@
 trained actor (``mcoo``, ``dqn``, ``ac``, ``NAME:CHECKPOINT``) or a planner by name. A policy
 that plans from the simulator's state (``rollout``) gets it from a :class:`FleetView` of
 what the node hears on the graph (the shells feed ``on_agv_status``, ``on_es_state`` and
-``on_pheromone``)."""
+``on_pheromone``); it plans once the view describes the decision's instant, or after
+``state_wait_s`` with what it has (:meth:`FleetView.wait`)."""
 
 from __future__ import annotations
 
 import math
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from offload_ros.bag.message_types import MessageTypes
@@ -23,13 +26,32 @@ from offload_ros.sim.simulator import Simulator
 NO_ACTION = 255
 
 
+@dataclass(frozen=True)
+class PolicyServerConfig:
+    """A policy node's knobs (ROS parameters of ``policy``)."""
+
+    state_wait_s: float = field(default=0.3, metadata={
+        "help": "a policy that plans from the fleet's state (rollout) waits this long for "
+                "the messages that describe the decision's instant, then plans from what it "
+                "has (keep it under the AGVs' decide_timeout_s)", "unit": "s of wall time"})
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.state_wait_s) and self.state_wait_s >= 0):
+            raise NodeError(f"state_wait_s: must be a finite number >= 0, got "
+                            f"{self.state_wait_s!r}")
+
+
 class PolicyServer:
     """``handle_decide(request)`` → ``Decide_Response``. Serves the AGVs in ``agv_ids`` (all
     of the scenario's when empty); a request from another AGV, or one that does not make a
-    valid observation, is answered ``ok = False`` with the reason."""
+    valid observation, is answered ``ok = False`` with the reason. Thread-safe: requests
+    may be handled at once (a state-planning one waits for its instant without holding up
+    the others); the policy itself decides one at a time."""
 
-    def __init__(self, scenario: Scenario, policy: str, agv_ids: tuple[str, ...] = ()) -> None:
+    def __init__(self, scenario: Scenario, policy: str, agv_ids: tuple[str, ...] = (),
+                 config: PolicyServerConfig | None = None) -> None:
         self.scenario, self.name = scenario, policy
+        self.config = config or PolicyServerConfig()
         try:
             self.policy = PolicyFactory.make(policy, scenario)
         except EvaluationError as err:
@@ -49,6 +71,10 @@ class PolicyServer:
         self.static = getattr(self.policy, "static_amounts", None)
         self.types = MessageTypes.default()
         self.refused = 0
+        #: decisions planned from a view that still lacked something (after the wait), and
+        #: what the last of them lacked
+        self.incomplete, self.last_owed = 0, ""
+        self._deciding = threading.Lock()
 
     # inputs of a state-planning policy (ignored by the others): NodeError for a bad one
     def on_agv_status(self, msg: Any) -> None:
@@ -86,15 +112,26 @@ class PolicyServer:
                            req.door_queue, phero)
 
     def handle_decide(self, req: Any) -> Any:
+        return self.answer(req)[0]
+
+    def answer(self, req: Any) -> tuple[Any, str]:
+        """The ``Decide_Response`` and, for a state-planning policy, what its view still
+        lacked when it planned ('' when it described the instant exactly, or for any other
+        policy; a shell logs it)."""
         try:
             obs = self.observation(req)
         except NodeError as err:
-            self.refused += 1
+            with self._deciding:
+                self.refused += 1
             return self.types.make("Decide_Response", ok=False, policy=self.name,
-                                   reason=str(err))
-        amount, action = self._decide(self.policy, obs, self.view)
+                                   reason=str(err)), ""
+        owed = self.view.wait(obs, self.config.state_wait_s) if self.view is not None else ""
+        with self._deciding:
+            if owed:
+                self.incomplete, self.last_owed = self.incomplete + 1, owed
+            amount, action = self._decide(self.policy, obs, self.view)
         return self.types.make("Decide_Response", ok=True, amount_kb=amount, action=action,
-                               policy=self.name)
+                               policy=self.name), owed
 
     def _decide(self, policy: Any, obs: Observation,
                 view: FleetView | None) -> tuple[float, int]:

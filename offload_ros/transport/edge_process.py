@@ -65,7 +65,8 @@ class EdgeProcess(NodeProcess):
                     self.log.warning("rejected %s from %s: %s", request.request_id, sender,
                                      answer.reason)
                 answered.append((reply, answer))
-            if answered:
+                # the state as of each offer, before its answer: a policy planning at a
+                # later instant finds the server as it was then
                 self._publish_state(self.node.t)
             nxt = min((h[2] for h in self.held), default=None)
         for reply, answer in answered:

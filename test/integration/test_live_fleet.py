@@ -116,15 +116,20 @@ def test_live_fleet_matches_the_simulator_and_drops_garbage(tmp_path):
 
 def test_rollout_live_plans_from_the_state_the_graph_tells_it(tmp_path):
     """The policy node rebuilds the simulator's state from statuses, server states and
-    pheromones (``FleetView``) and decides as ``simulate --policy rollout`` does."""
+    pheromones (``FleetView``), waits for the messages of each decision's instant, and so
+    decides exactly as ``simulate --policy rollout`` does, however loaded the machine (it
+    failed on a loaded CI machine, 33 decisions for 32, before the wait)."""
     proc, _ = demo(tmp_path, "--policy", "rollout", "--agvs-per-process", "5")
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err[-3000:]
     report = json.loads(out)
     sim = simulated("rollout")
     assert report["live"]["problems"] == []
-    assert report["decisions"] == sim.decisions
-    assert report["processed_kb"] == pytest.approx(sim.processed_kb, rel=0.02)
+    # a decision planned before the messages of its instant came says so in the log
+    incomplete = [line for p in (tmp_path / "demo" / "logs").glob("*_policy.log")
+                  for line in p.read_text().splitlines() if "without" in line]
+    assert (report["decisions"], report["processed_kb"]) == \
+        (sim.decisions, pytest.approx(sim.processed_kb, rel=1e-9)), incomplete
     assert report["live"]["fallbacks"] == 0              # it always answered in time
 
 

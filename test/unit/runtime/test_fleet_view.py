@@ -233,3 +233,91 @@ def test_announced_rates_replace_the_files(scenario):
     view = FleetView(scenario)
     view.on_es_state(es_state("es2", 1.0, rate_kb_per_min=90.0))
     assert view.sim.rate == [1.0, 1.5]
+
+
+# ---------------------------------------------------------------- waiting for the instant
+
+def test_a_decision_at_the_same_instant_waits_for_the_earlier_agvs_offer(scenario):
+    """agv1 and agv2 both reach es2 at 40 s; the simulator decides agv1's first. agv2's
+    view owes agv1's status after that event, then the server's state with its offer."""
+    view = FleetView(scenario)
+    view.on_agv_status(status("agv1", 39.0))                     # due at es2 at 40 s
+    obs = decision(scenario, agv="agv2")
+    assert view.owed(obs) == "agv1's status after its event at 40.00 s"
+    view.on_agv_status(status("agv1", 40.1, stop=1, next_event_s=60.0, remaining_kb=140.0,
+                              delivered_kb=60.0))
+    assert "servers' state with agv1's offers (0.0 of 60.0 kB" in view.owed(obs)
+    view.on_es_state(es_state("es2", 40.0, backlog_kb=60.0, admitted_kb=60.0,
+                              agv_ids=["agv1"], agv_admitted_kb=[60.0]))
+    assert view.owed(obs) == ""
+    st = view.snapshot(obs)
+    assert events(st)[0] == (60.0, ARRIVAL) and st.backlog[1] == 60.0
+    # agv1's own decision at 40 s owes nothing: agv2 comes after it in the order
+    view2 = FleetView(scenario)
+    view2.on_agv_status(status("agv2", 39.0))
+    assert view2.owed(decision(scenario, agv="agv1")) == ""
+
+
+def test_an_agv_due_to_start_is_owed_and_a_waiting_or_done_one_is_not(scenario):
+    view = FleetView(scenario)
+    assert view.owed(decision(scenario)) == "a status from agv2 (due to start by now)"
+    view.on_agv_status(status("agv2", 61.0, state=WAITING, stop=1, next_event_s=-1.0))
+    assert view.owed(decision(scenario, t=70.0)) == ""
+    view.on_agv_status(status("agv2", 130.0, state=DONE, next_event_s=-1.0))
+    assert view.owed(decision(scenario, t=140.0)) == ""
+
+
+def test_wait_returns_as_the_owed_message_arrives_or_says_what_is_missing(scenario):
+    import threading
+    view = FleetView(scenario)
+    view.on_agv_status(status("agv1", 39.0))
+    obs = decision(scenario, agv="agv2")
+    assert view.wait(obs, 0.0) == "agv1's status after its event at 40.00 s"
+    waited: list[str] = []
+    done = threading.Event()
+
+    def decide() -> None:
+        waited.append(view.wait(obs, 60.0))
+        done.set()
+    threading.Thread(target=decide, daemon=True).start()
+    view.on_agv_status(status("agv1", 40.1, stop=1, next_event_s=60.0))  # nothing delivered
+    assert done.wait(30.0), "the wait did not end when agv1's status came"
+    assert waited == [""]
+
+
+def test_a_server_state_stamped_before_the_last_forgets_the_projections_it_overtook(
+        scenario):
+    """A server publishes projections to its clock between offers; an offer stamped
+    earlier that comes after one means the projection left it out."""
+    view = FleetView(scenario)
+    view.on_es_state(es_state("es2", 45.0, processed_kb=0.0))            # projection
+    view.on_es_state(es_state("es2", 40.0, backlog_kb=60.0, agv_ids=["agv2"],
+                              agv_admitted_kb=[60.0]))                   # the late offer
+    assert [MessageTypes.seconds(m.header.stamp) for m in view.servers["es2"]] == [40.0]
+    st = view.snapshot(decision(scenario, t=50.0))
+    assert st.t_upd[1] == 40.0 and st.backlog[1] == 60.0
+
+
+def test_pheromones_left_after_the_decision_are_not_seen(scenario):
+    """Left at 40 s by agv1: seen by agv2's decision at 40 s (after agv1's in the order), not
+    by agv1's own; left at 50 s: seen by neither."""
+    view = FleetView(scenario)
+    for t, agv in ((30.0, "agv2"), (40.0, "agv1"), (50.0, "agv2")):
+        view.on_pheromone(TYPES.make(
+            "Pheromone", header={"stamp": MessageTypes.stamp(t)}, agv_id=agv, es_id="es2",
+            need_kb=10.0, wait_s=1.0, door_rate_kb_per_s=1.0, returns_s=t + 100.0,
+            cycle_s=100.0, expires_s=t + 900.0))
+
+    def seen(agv):
+        return [(p.agv_id, p.time_s) for p in view.snapshot(decision(scenario, agv=agv)).phero[1]]
+    assert seen("agv1") == [("agv2", 30.0)]
+    assert seen("agv2") == [("agv2", 30.0), ("agv1", 40.0)]
+
+
+def test_an_agv_that_announces_no_event_owes_nothing(scenario):
+    """Nav2 mode: no ETA while driving; a wait would not bring one."""
+    view = FleetView(scenario)
+    view.on_agv_status(status("agv1", 39.0))
+    view.on_agv_status(status("agv1", 39.5, next_event_s=-1.0, position={"x": 190.0,
+                                                                           "y": 0.0}))
+    assert view.owed(decision(scenario, agv="agv2")) == ""

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from offload_ros.runtime.errors import NodeError
-from offload_ros.runtime.policy_server import NO_ACTION, PolicyServer
+from offload_ros.runtime.policy_server import NO_ACTION, PolicyServer, PolicyServerConfig
 from offload_ros.sim.action_set import ActionSet
 from test.unit.runtime.conftest import TYPES
 
@@ -56,3 +56,38 @@ def test_warming_up_decides_once_per_agv_and_leaves_a_stateful_policy_untouched(
     fresh = PolicyServer(scenario, "random", ("agv1",))
     assert warmed.handle_decide(decide()).amount_kb == fresh.handle_decide(decide()).amount_kb
     assert PolicyServer(scenario, "mcoo").warm_up() == len(scenario.agvs)
+
+
+def test_rollout_answers_a_later_agv_once_the_earlier_ones_offer_is_known(scenario):
+    """agv1 and agv2 reach es2 at 40 s. agv2's request, first in, waits in its own thread
+    for agv1's status and the server's state, then plans with a complete view; a request
+    whose view stays incomplete is answered after ``state_wait_s``, counted and explained."""
+    import threading
+
+    from test.unit.runtime.test_fleet_view import es_state, status
+    server = PolicyServer(scenario, "rollout", config=PolicyServerConfig(state_wait_s=60.0))
+    server.on_agv_status(status("agv1", 39.0))
+    server.on_agv_status(status("agv2", 39.0))
+    answers: list[tuple] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        answers.append(server.answer(decide(agv_id="agv2")))
+        done.set()
+    threading.Thread(target=ask, daemon=True).start()
+    first = server.handle_decide(decide(agv_id="agv1"))      # owes nothing: it comes first
+    assert first.ok and not done.is_set()
+    server.on_es_state(es_state("es2", 40.0, backlog_kb=80.0, agv_ids=["agv1"],
+                                agv_admitted_kb=[80.0]))
+    server.on_agv_status(status("agv1", 40.2, stop=1, next_event_s=60.0, remaining_kb=120.0,
+                                delivered_kb=80.0))
+    assert done.wait(30.0), "agv2's decision did not follow agv1's status"
+    (answer, owed), = answers
+    assert answer.ok and owed == "" and server.incomplete == 0
+    impatient = PolicyServer(scenario, "rollout", config=PolicyServerConfig(state_wait_s=0.0))
+    impatient.on_agv_status(status("agv1", 39.0))
+    answer, owed = impatient.answer(decide(agv_id="agv2"))
+    assert answer.ok and owed == "agv1's status after its event at 40.00 s"
+    assert impatient.incomplete == 1 and impatient.last_owed == owed
+    with pytest.raises(NodeError, match="state_wait_s"):
+        PolicyServerConfig(state_wait_s=-1.0)
