@@ -111,7 +111,10 @@ class FleetView:
             raise NodeError(f"status from {msg.agv_id!r}: not an AGV of "
                             f"{self.scenario.name!r}")
         with self._lock:
-            self._keep_newest(self.agvs, msg.agv_id, msg)
+            kept = self.agvs.setdefault(msg.agv_id, deque(maxlen=HISTORY))
+            if not kept or MessageTypes.seconds(msg.header.stamp) >= \
+                    MessageTypes.seconds(kept[-1].header.stamp):   # else overtaken: dropped
+                kept.append(msg)
             self._lock.notify_all()
 
     def on_es_state(self, msg: Any) -> None:
@@ -140,14 +143,6 @@ class FleetView:
         with self._lock:
             self.board.add(msg)
             self._lock.notify_all()
-
-    @staticmethod
-    def _keep_newest(store: dict[str, deque], key: str, msg: Any) -> None:
-        kept = store.setdefault(key, deque(maxlen=HISTORY))
-        if kept and MessageTypes.seconds(msg.header.stamp) < \
-                MessageTypes.seconds(kept[-1].header.stamp):
-            return                        # an older message overtaken by a newer one
-        kept.append(msg)
 
     @staticmethod
     def _server_at(kept: deque, t: float) -> Any:
@@ -189,12 +184,8 @@ class FleetView:
     def _owed(self, obs: Observation) -> str:
         sim = self.sim
         decision = (obs.time_s, ARRIVAL, obs.agv)
-        ledger = [0.0] * len(sim.agv_ids)
-        for es_id, kept in self.servers.items():
-            msg = self._server_at(kept, obs.time_s)
-            for a, kb in zip(msg.agv_ids, msg.agv_admitted_kb):
-                if a in sim.agv_ids:
-                    ledger[sim.agv_ids.index(a)] += kb
+        ledger = self._ledger([self._server_at(kept, obs.time_s)
+                               for kept in self.servers.values()])
         for m, agv_id in enumerate(sim.agv_ids):
             if m == obs.agv:
                 continue
@@ -224,14 +215,13 @@ class FleetView:
             agvs = {a: self._agv_at(kept, sim.agv_ids.index(a), obs)
                     for a, kept in self.agvs.items()}
             servers = {e: self._server_at(kept, t_now) for e, kept in self.servers.items()}
-            phero = [[p for p in self.board.seen(e, t_now)         # left by then
-                      if (p.time_s, p.agv) < (t_now, obs.agv)] for e in sim.es_ids]
+            phero = [list(self.board.seen(e, t_now, obs.agv, own=True)) for e in sim.es_ids]
         st = sim.initial_state()
         st.heap = []
         st.phero = phero
         stamp = [-math.inf] * len(sim.es_ids)
         queues: list[list[tuple[int, float]]] = [[] for _ in sim.es_ids]
-        ledger = [0.0] * len(sim.agv_ids)
+        ledger = self._ledger(list(servers.values()))
         for i, es_id in enumerate(sim.es_ids):
             msg = servers.get(es_id)
             if msg is None:
@@ -242,9 +232,6 @@ class FleetView:
                 stamp[i], msg.backlog_kb, msg.processed_kb
             queues[i] = [(sim.agv_ids.index(a), kb) for a, kb in
                          zip(msg.door_queue, msg.door_remaining_kb) if a != obs.agv_id]
-            for a, kb in zip(msg.agv_ids, msg.agv_admitted_kb):
-                if a in sim.agv_ids:
-                    ledger[sim.agv_ids.index(a)] += kb
         waiting = {m: i for i, q in enumerate(queues) for m, _ in q}
         for m, agv_id in enumerate(sim.agv_ids):
             s = agvs.get(agv_id)
@@ -289,6 +276,15 @@ class FleetView:
         st.stop[m], st.remaining[m] = s.stop, s.remaining_kb
         st.loaded[m], st.delivered[m] = s.loaded_kb, s.delivered_kb
         st.waits[m], st.wait_total[m], st.ndec[m] = s.waits, s.wait_s, s.decisions
+
+    def _ledger(self, states: list[Any]) -> list[float]:
+        """Per AGV, the kB these server states say their servers admitted from it."""
+        ledger = [0.0] * len(self.sim.agv_ids)
+        for msg in states:
+            for a, kb in zip(msg.agv_ids, msg.agv_admitted_kb):
+                if a in self.sim.agv_ids:
+                    ledger[self.sim.agv_ids.index(a)] += kb
+        return ledger
 
     def _unreported(self, m: int, s: Any, ledger: float) -> float:
         """kB the servers admitted from AGV ``m`` that its status does not show yet."""

@@ -13,8 +13,9 @@ from offload_ros.sim.simulator import Simulator
 
 class PheromoneBoard:
     """``add(msg)`` for each ``Pheromone`` message; ``seen(es_id, t, agv)`` the live ones at
-    ``es_id`` left by others. Each server keeps the newest ``pheromones_per_es`` (the topic's
-    QoS depth, and the simulator's rule); a message heard twice counts once."""
+    ``es_id`` left by others before ``agv``'s arrival at ``t``. Each server keeps the newest
+    ``pheromones_per_es`` (the topic's QoS depth, and the simulator's rule); a message heard
+    twice counts once."""
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -38,6 +39,12 @@ class PheromoneBoard:
             del lst[0]
         return True
 
-    def seen(self, es_id: str, t: float, agv: int = -1) -> tuple[Pheromone, ...]:
-        """The pheromones at ``es_id`` that have not expired by ``t``, except ``agv``'s."""
-        return tuple(p for p in self.lists.get(es_id, ()) if p.expires_s > t and p.agv != agv)
+    def seen(self, es_id: str, t: float, agv: int, *,
+             own: bool = False) -> tuple[Pheromone, ...]:
+        """The pheromones at ``es_id`` that AGV ``agv`` finds on arriving at ``t``: left
+        before that arrival in the simulator's order (a pheromone is left at an arrival, so
+        by time, then AGV), unexpired at ``t``; its own only with ``own``. A fleet that runs
+        behind sim time may already have heard pheromones of later instants."""
+        return tuple(p for p in self.lists.get(es_id, ())
+                     if p.expires_s > t and (p.time_s, p.agv) < (t, agv)
+                     and (own or p.agv != agv))

@@ -50,12 +50,11 @@ class PolicyProcess(NodeProcess):
             self.bus.subscribe("/*/pheromones", "Pheromone",
                                lambda m, s: server.on_pheromone(m), transient=True)
             self.bus.subscribe("/*/status", "AgvStatus", lambda m, s: server.on_agv_status(m))
+            self.pool = ThreadPoolExecutor(len(server.serves) + 1, f"{self.name}-decide")
         for agv in sorted(self.server.serves):
-            if not server.needs_state:
+            if self.pool is None:
                 self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide)
                 continue
-            if self.pool is None:
-                self.pool = ThreadPoolExecutor(len(server.serves) + 1, f"{self.name}-decide")
             self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide_later, deferred=True)
             if self.bus.hub is not None:       # an AGV of this process calls it directly
                 self.bus.hub.serve_locally(f"/{agv}/decide", self.on_decide)

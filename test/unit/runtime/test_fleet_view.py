@@ -5,6 +5,7 @@ missing messages are handled as ``runtime/fleet_view.py`` documents."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -268,7 +269,6 @@ def test_an_agv_due_to_start_is_owed_and_a_waiting_or_done_one_is_not(scenario):
 
 
 def test_wait_returns_as_the_owed_message_arrives_or_says_what_is_missing(scenario):
-    import threading
     view = FleetView(scenario)
     view.on_agv_status(status("agv1", 39.0))
     obs = decision(scenario, agv="agv2")

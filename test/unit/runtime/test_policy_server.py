@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 
@@ -10,6 +11,7 @@ from offload_ros.runtime.errors import NodeError
 from offload_ros.runtime.policy_server import NO_ACTION, PolicyServer, PolicyServerConfig
 from offload_ros.sim.action_set import ActionSet
 from test.unit.runtime.conftest import TYPES
+from test.unit.runtime.test_fleet_view import es_state, status
 
 
 def decide(**kw):
@@ -62,9 +64,6 @@ def test_rollout_answers_a_later_agv_once_the_earlier_ones_offer_is_known(scenar
     """agv1 and agv2 reach es2 at 40 s. agv2's request, first in, waits in its own thread
     for agv1's status and the server's state, then plans with a complete view; a request
     whose view stays incomplete is answered after ``state_wait_s``, counted and explained."""
-    import threading
-
-    from test.unit.runtime.test_fleet_view import es_state, status
     server = PolicyServer(scenario, "rollout", config=PolicyServerConfig(state_wait_s=60.0))
     server.on_agv_status(status("agv1", 39.0))
     server.on_agv_status(status("agv2", 39.0))
