@@ -17,10 +17,14 @@ from offload_ros.evaluation.deviation_headroom import (
     DeviationHeadroomConfig,
 )
 from offload_ros.evaluation.experiment import KINDS, Experiment, ExperimentConfig
-from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.policy_factory import TRAINED, PolicyFactory
+from offload_ros.evaluation.training_comparison import TrainingComparison
 from offload_ros.evaluation.training_curves import TrainingCurves
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.package_paths import PackagePaths
+from offload_ros.model.scenario import Scenario
+from offload_ros.model.scenario_family import ScenarioFamily
 from offload_ros.model.scenario_generator import ScenarioGenerator
 
 
@@ -33,9 +37,16 @@ class ExperimentCommand(Command):
         e = sub.add_parser("experiment", help="Fig. 5-7 shapes over random factories")
         e.add_argument("kind", choices=list(KINDS) + ["training-curves"],
                        help="a sweep over held-out random factories, or training-curves "
-                       "(Fig. 4 shape, from MODELS/<algo>/training.csv)")
+                       "(Fig. 4 shape: with --scenario and --train-s, each learned policy of "
+                       "--policies trained --seeds times for that factory with the same "
+                       "budget; without, the shipped models' MODELS/<algo>/training.csv)")
         e.add_argument("--models", type=Path, help="training-curves: the models folder "
                        "(default: the shipped models/)")
+        e.add_argument("--trained", type=Path, default=Path("out/experiments/models"),
+                       help="with --train-s: where the models trained per factory are kept "
+                       "(a run asked again reuses them)")
+        e.add_argument("--scenario", help="training-curves: the factory to train for (a "
+                       "scenario file or shipped name)")
         ConfigSchema(ExperimentConfig).add_arguments(e)
         e.add_argument("--out", type=Path, default=Path("out/experiments"))
         e.set_defaults(run=self.experiment)
@@ -59,6 +70,12 @@ class ExperimentCommand(Command):
         ha.set_defaults(run=self.headroom_aigc)
 
     def experiment(self, args: argparse.Namespace) -> int:
+        config = ConfigSchema(ExperimentConfig).from_namespace(args)
+        if args.kind == "training-curves" and args.scenario:
+            return self.training_comparison(args, config)
+        if args.scenario:
+            raise EvaluationError(f"--scenario: only training-curves trains for one factory; "
+                                  f"experiment {args.kind} draws held-out random ones")
         if args.kind == "training-curves":
             curves = TrainingCurves(args.models or PackagePaths.share() / "models")
             table, png = curves.write(args.out)
@@ -69,9 +86,10 @@ class ExperimentCommand(Command):
                       f"change after {TrainingCurves.time_to_final(rows):.0f} s")
             print(f"wrote {table} and {png}")
             return 0
-        exp = Experiment(args.kind, ConfigSchema(ExperimentConfig).from_namespace(args))
+        exp = Experiment(args.kind, config, args.trained)
         for name in exp.policies:  # fail before the long run, not in the middle of it
-            PolicyFactory.make(name, ScenarioGenerator().generate(0))
+            if exp.training is None or name not in TRAINED:
+                PolicyFactory.make(name, ScenarioGenerator().generate(0))
         from tqdm import tqdm
         with tqdm(total=exp.total(), desc=f"experiment {args.kind}", unit="factory",
                   file=sys.stderr, disable=None) as bar:
@@ -102,6 +120,37 @@ class ExperimentCommand(Command):
                                       for n in exp.policies[1:]])
             con.print(d)
         con.print(f"wrote {summary}, {per_seed} and {png}")
+        return 0
+
+    def training_comparison(self, args: argparse.Namespace, config: ExperimentConfig) -> int:
+        family = ScenarioFamily(scenarios=args.scenario)
+        study = TrainingComparison(Scenario.load(family.files()[0]), config,
+                                   args.trained)
+        for name in study.policies:  # fail before the long run, not in the middle of it
+            if name not in TRAINED:
+                PolicyFactory.make(name, study.scenario)
+        with self.bar(study.jobs(), "training-curves", "run") as bar:
+            rows = study.run(lambda: bar.update(1))
+        table, png = study.write(rows, args.out)
+        from rich.table import Table
+        t = Table(title=f"{study.scenario.name}: {config.seeds} training seeds x "
+                  f"{config.train_s:g} s per learned policy; processed / greedy, mean ± 95% "
+                  f"CI over seeds (nominal, and {config.eval_draws} unseen draws of "
+                  f"{study.noise.describe()})")
+        for col in ("policy", "runs", "nominal", "under noise"):
+            t.add_column(col, justify="left" if col == "policy" else "right")
+        for s in study.summary(rows):
+            cells = [s["nominal_vs_greedy" if " - " not in s["policy"] else "nominal_kb_per_h"],
+                     s["noisy_vs_greedy" if " - " not in s["policy"] else "noisy_kb_per_h"]]
+            if " - " in s["policy"]:
+                text = [f"{c.mean:+,.0f} ± {c.half_width:,.0f} kB/h" for c in cells]
+            else:
+                text = [f"{c.mean:.4f}" + (f" ± {c.half_width:.4f}" if c.n > 1 else "")
+                        for c in cells]
+            t.add_row(s["policy"], str(s["runs"]), *text)
+        con = self.console()
+        con.print(t)
+        con.print(f"wrote {table} and {png}")
         return 0
 
     def headroom_mcoo(self, args: argparse.Namespace) -> int:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from offload_ros.evaluation.errors import EvaluationError
-from offload_ros.evaluation.policy_factory import PolicyFactory
+from offload_ros.evaluation.factory_training import FactoryTraining
+from offload_ros.evaluation.policy_factory import TRAINED, PolicyFactory
 from offload_ros.evaluation.statistics import Statistics
 from offload_ros.model.disturbance import Disturbance
 from offload_ros.model.plot_style import PlotStyle
+from offload_ros.model.scenario import Scenario
 from offload_ros.model.scenario_generator import ScenarioGenerator
 from offload_ros.model.seeding import Seeding
 from offload_ros.planning.flow_bound import FlowBound
@@ -62,6 +64,14 @@ class ExperimentConfig:
                           metadata={"help": "comma-separated policies (the first is the "
                                     "reference of the paired differences)"})
     horizon_s: float = field(default=3600.0, metadata={"help": "horizon", "unit": "s"})
+    train_s: float = field(default=0.0, metadata={
+        "help": "per-factory learning: each learned policy named bare (mcoo, dqn, ac) is "
+                "trained for this many wall-clock seconds on each factory, as `offload-ros "
+                "train --scenarios FACTORY` would (teacher search included), and evaluated "
+                "on it; 0: the shipped models", "unit": "s"})
+    eval_draws: int = field(default=10, metadata={
+        "help": "training-curves: held-out noise draws (the factory's disturbance, else "
+                "±5 s / ±1 %) each policy is evaluated on besides the nominal episode"})
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,13 @@ class ExperimentPoint:
 
 
 class Experiment:
-    """Runs one sweep; ``progress`` is called after each scenario (for a progress bar)."""
+    """Runs one sweep; ``progress`` is called after each scenario (for a progress bar).
+    Every policy is made for the factory as generated (its file, nominal): a sweep's timing
+    noise is the evaluation's alone. With ``train_s``, learned policies are trained per
+    factory under ``models`` (reused when the same run is asked again)."""
 
-    def __init__(self, kind: str, config: ExperimentConfig | None = None) -> None:
+    def __init__(self, kind: str, config: ExperimentConfig | None = None,
+                 models: Path = Path("out/experiments/models")) -> None:
         if kind not in KINDS:
             raise EvaluationError(f"unknown experiment {kind!r} (known: {', '.join(KINDS)})")
         self.kind_name = kind
@@ -86,6 +100,15 @@ class Experiment:
         self.policies = [p.strip() for p in self.config.policies.split(",") if p.strip()]
         if not self.policies:
             raise EvaluationError("--policies names no policy")
+        self.training = FactoryTraining(self.config.train_s, models) \
+            if self.config.train_s != 0 else None
+
+    def policy_name(self, name: str, factory: Scenario, seed: int = 0) -> str:
+        """``name`` as :class:`PolicyFactory` takes it: with ``train_s``, a bare learned name
+        becomes ``NAME:CHECKPOINT`` of its model trained for ``factory``."""
+        if self.training is None or name not in TRAINED:
+            return name
+        return f"{name}:{self.training.checkpoint(name, factory, seed)}"
 
     def total(self) -> int:
         return len(self.kind.values) * self.config.seeds
@@ -96,13 +119,17 @@ class Experiment:
         for x in self.kind.values:
             gen = replace(self.kind.generator(x), horizon_s=self.config.horizon_s)
             for seed in Seeding.evaluation_seeds(self.config.seeds):
-                sc = gen.generate(seed)
+                factory = sc = gen.generate(seed)
                 if self.kind.disturbance is not None:
                     sc = replace(sc, disturbance=self.kind.disturbance(x))
                 sim = Simulator(sc, noise_seed=seed)
                 row = {"x": x, "seed": seed, BOUND: FlowBound(sc).solve().processed_kb_per_h}
+                # training first: its budget includes the teacher's plan search, which
+                # `searched` then reuses (PlanSearch.best)
+                named = {name: self.policy_name(name, factory) for name in self.policies}
                 for name in self.policies:
-                    row[name] = sim.run(PolicyFactory.make(name, sc), name=name).processed_kb_per_h
+                    policy = PolicyFactory.make(named[name], factory)
+                    row[name] = sim.run(policy, name=name).processed_kb_per_h
                 raw.append(row)
                 if progress:
                     progress()
@@ -140,20 +167,31 @@ class Experiment:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7.6, 4.4), layout="constrained")
+        fig, (ax, gain) = plt.subplots(1, 2, figsize=(12.4, 4.4), layout="constrained")
+        base = self.policies[0]
         for name in self.policies + [BOUND]:
             pts = [p for p in points if p.policy == name]
             style = {"color": "black", "linestyle": "--"} if name == BOUND else {"marker": "o"}
-            ax.errorbar([p.x for p in pts], [p.stats.mean for p in pts],
-                        yerr=[p.stats.half_width for p in pts], capsize=3, label=name, **style)
-        ax.set_xlabel(self.kind.label)
-        if all(float(v).is_integer() for v in self.kind.values):
-            PlotStyle.integer_ticks(ax.xaxis)
+            line = ax.errorbar([p.x for p in pts], [p.stats.mean for p in pts],
+                               yerr=[p.stats.half_width for p in pts], capsize=3, label=name,
+                               **style)
+            if name not in (base, BOUND):
+                gain.errorbar([p.x for p in pts], [p.paired.mean for p in pts],
+                              yerr=[p.paired.half_width for p in pts], capsize=3,
+                              color=line[0].get_color(), marker="o")
+        gain.axhline(0.0, color="black", linewidth=1)
+        for a in (ax, gain):
+            a.set_xlabel(self.kind.label)
+            if all(float(v).is_integer() for v in self.kind.values):
+                PlotStyle.integer_ticks(a.xaxis)
+            a.grid(alpha=0.3)
         ax.set_ylabel("processed work [kB/h], mean ± 95% CI")
-        ax.set_title(f"{self.kind.figure} shape: {self.kind.label}\n"
-                     f"({self.config.seeds} held-out factories per point)")
-        PlotStyle.legend_beside(ax)
-        ax.grid(alpha=0.3)
+        gain.set_ylabel(f"minus {base}, factory by factory [kB/h], mean ± 95% CI")
+        fig.suptitle(f"{self.kind.figure} shape: {self.kind.label} "
+                     f"({self.config.seeds} held-out factories per point"
+                     + (f"; learned policies trained {self.config.train_s:g} s per factory)"
+                        if self.training else ")"))
+        PlotStyle.legend_beside(gain, *ax.get_legend_handles_labels())
         return fig
 
     def plot(self, points: Sequence[ExperimentPoint], path: Path) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from offload_ros.evaluation.errors import EvaluationError
+from offload_ros.evaluation.factory_training import FactoryTraining
 from offload_ros.model.plot_style import PlotStyle
 
 ALGOS = ("mcoo", "dqn", "ac")
@@ -26,8 +27,7 @@ class TrainingCurves:
             if not path.is_file():
                 raise EvaluationError(f"{path}: no training log (train with `offload-ros train "
                                       f"--algo {algo} --out {self.models / algo}`)")
-            with path.open() as fh:
-                out[algo] = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+            out[algo] = FactoryTraining.curve(path.parent)
         return out
 
     @staticmethod

@@ -53,7 +53,7 @@ class TeacherImitation:
                 search = PlanSearchConfig(restarts=cfg.search_restarts, seed=cfg.seed,
                                           noise_draws=cfg.search_noise_draws if active else 0,
                                           nominal_weight=cfg.nominal_weight)
-                self.tables.append((sc, PlanSearch(sc, search, noise if active else None).run()))
+                self.tables.append((sc, PlanSearch.best(sc, search, noise if active else None)))
         return self.tables
 
     def dataset(self) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,11 @@ class Disturbance:
                 out.append((name, f"must be < 1 (a fraction of the nominal value), got {v:g}"))
         return out
 
+    def describe(self) -> str:
+        """E.g. "±5 s start, ±1 % legs, ±0 % rates" (for tables and titles)."""
+        return (f"±{self.start_jitter_s:g} s start, ±{100 * self.leg_time_variation:g} % legs, "
+                f"±{100 * self.rate_variation:g} % rates")
+
     @property
     def active(self) -> bool:
         return bool(self.start_jitter_s or self.leg_time_variation or self.rate_variation)

@@ -16,14 +16,9 @@ class SearchedPlanner:
     the teacher per-factory MCOO imitates (same defaults)."""
 
     name = "searched"
-    _tables: dict[tuple[str, object], PlanTable] = {}
 
     def __init__(self, scenario: Scenario, config: PlanSearchConfig | None = None) -> None:
-        config = config or PlanSearchConfig()
-        key = (f"{scenario.fingerprint()} {scenario.horizon_s} {scenario.disturbance}", config)
-        if key not in self._tables:
-            self._tables[key] = PlanSearch(scenario, config).run()
-        self.table = self._tables[key]
+        self.table: PlanTable = PlanSearch.best(scenario, config)
 
     def decide(self, obs: Observation) -> float:
         return self.table.decide(obs)

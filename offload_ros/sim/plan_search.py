@@ -60,6 +60,21 @@ class PlanSearch:
     #: per leg): a factory never runs exactly to its file
     DEFAULT_NOISE = Disturbance(start_jitter_s=5.0, leg_time_variation=0.01)
 
+    _found: dict[tuple, PlanTable] = {}
+
+    @classmethod
+    def best(cls, scenario: Scenario, config: PlanSearchConfig | None = None,
+             disturbance: Disturbance | None = None) -> PlanTable:
+        """``PlanSearch(...).run()``, searched once per process for the same factory, horizon,
+        noise and knobs: the ``searched`` planner and MCOO's teacher share it."""
+        config = config or PlanSearchConfig()
+        noise = disturbance or scenario.disturbance or cls.DEFAULT_NOISE
+        key = (scenario.fingerprint(), scenario.horizon_s, config,
+               noise if noise.active and config.noise_draws else None)
+        if key not in cls._found:
+            cls._found[key] = cls(scenario, config, disturbance).run()
+        return cls._found[key]
+
     def __init__(self, scenario: Scenario, config: PlanSearchConfig | None = None,
                  disturbance: Disturbance | None = None) -> None:
         self.scenario = scenario

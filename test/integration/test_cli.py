@@ -57,6 +57,9 @@ def test_bad_scenario_is_one_line_on_stderr_and_exit_2(tmp_path):
     (["simulate", "factory_5agv", "--policy", "nope"], "unknown policy 'nope'"),
     (["simulate", "no_such_file.yaml"], "no such scenario file"),
     (["experiment", "agv-count", "--seeds", "1"], "--seeds must be >= 2"),
+    (["experiment", "noise", "--scenario", "congested_8agv"], "only training-curves trains"),
+    (["experiment", "training-curves", "--scenario", "congested_2agv"], "needs --train-s > 0"),
+    (["experiment", "noise", "--train-s", "-1"], "--train-s: must be > 0"),
     (["simulate"], "the following arguments are required"),
     (["scenario", "check", "no_such_factory"], "no such scenario file or shipped scenario"),
 ])

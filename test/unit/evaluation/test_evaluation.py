@@ -78,11 +78,15 @@ def test_experiment_sweeps_held_out_seeds_and_writes_outputs(tmp_path):
     fig = exp.figure(points)
     try:
         fig.canvas.draw()
-        (ax,) = fig.axes
+        ax, gain = fig.axes
         assert all(float(t).is_integer() for t in ax.get_xticks())     # AGVs: whole numbers
-        legend = ax.get_legend()
+        legend = gain.get_legend()
         assert len(legend.get_texts()) == 3                            # 2 policies + bound
-        assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+        for a in (ax, gain):
+            assert not legend.get_window_extent().overlaps(a.get_window_extent())
+        (line,) = gain.lines[:1]            # balanced - greedy, factory by factory
+        assert list(line.get_ydata()) == pytest.approx(
+            [p.paired.mean for p in points if p.policy == "balanced"])
     finally:
         plt.close(fig)
 
