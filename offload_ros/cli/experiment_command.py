@@ -140,9 +140,8 @@ class ExperimentCommand(Command):
         for col in ("policy", "runs", "nominal", "under noise"):
             t.add_column(col, justify="left" if col == "policy" else "right")
         for s in study.summary(rows):
-            cells = [s["nominal_vs_greedy" if " - " not in s["policy"] else "nominal_kb_per_h"],
-                     s["noisy_vs_greedy" if " - " not in s["policy"] else "noisy_kb_per_h"]]
-            if " - " in s["policy"]:
+            cells = [s["nominal"], s["noisy"]]
+            if s["paired"]:
                 text = [f"{c.mean:+,.0f} ± {c.half_width:,.0f} kB/h" for c in cells]
             else:
                 text = [f"{c.mean:.4f}" + (f" ± {c.half_width:.4f}" if c.n > 1 else "")

@@ -73,6 +73,10 @@ class ExperimentConfig:
         "help": "training-curves: held-out noise draws (the factory's disturbance, else "
                 "±5 s / ±1 %) each policy is evaluated on besides the nominal episode"})
 
+    def names(self) -> list[str]:
+        """``policies`` as a list."""
+        return [p.strip() for p in self.policies.split(",") if p.strip()]
+
 
 @dataclass(frozen=True)
 class ExperimentPoint:
@@ -97,7 +101,7 @@ class Experiment:
         self.config = config or ExperimentConfig()
         if self.config.seeds < 2:
             raise EvaluationError("--seeds must be >= 2 for a confidence interval")
-        self.policies = [p.strip() for p in self.config.policies.split(",") if p.strip()]
+        self.policies = self.config.names()
         if not self.policies:
             raise EvaluationError("--policies names no policy")
         self.training = FactoryTraining(self.config.train_s, models) \

@@ -7,6 +7,7 @@ noise: evaluation draws stay unseen."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -64,6 +65,5 @@ class FactoryTraining:
     @staticmethod
     def curve(folder: Path) -> list[dict[str, float]]:
         """A training run's curve, its ``training.csv`` in ``folder`` (beside ``policy.pt``)."""
-        import csv
         with (Path(folder) / "training.csv").open() as fh:
             return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]

@@ -40,7 +40,7 @@ class TrainingComparison:
             raise EvaluationError("--seeds must be >= 2 for a confidence interval")
         self.scenario = dataclasses.replace(scenario, disturbance=None)
         self.config = config
-        self.policies = [p.strip() for p in config.policies.split(",") if p.strip()]
+        self.policies = config.names()
         self.learned = [p for p in self.policies if p in TRAINED]
         if not self.learned:
             raise EvaluationError(f"--policies names no learned policy to train (of "
@@ -59,8 +59,8 @@ class TrainingComparison:
 
     def evaluate(self, name: str) -> tuple[float, float]:
         """``name``'s nominal kB/h and its mean over the noise draws."""
-        got = [sim.run(PolicyFactory.make(name, self.scenario), name=name).processed_kb_per_h
-               for sim in self.sims]
+        policy = PolicyFactory.make(name, self.scenario)
+        got = [sim.run(policy, name=name).processed_kb_per_h for sim in self.sims]
         return got[0], float(np.mean(got[1:])) if len(got) > 1 else got[0]
 
     def run(self, progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:
@@ -69,8 +69,11 @@ class TrainingComparison:
             for algo in self.learned:
                 path = self.training.checkpoint(algo, self.scenario, seed)
                 nominal, noisy = self.evaluate(f"{algo}:{path}")
+                curve = FactoryTraining.curve(path.parent)
                 rows.append({"policy": algo, "seed": seed, "nominal_kb_per_h": nominal,
-                             "noisy_kb_per_h": noisy, "path": str(path)})
+                             "noisy_kb_per_h": noisy, "path": str(path), "curve": curve,
+                             "episodes": int(curve[-1]["episodes"]),
+                             "best_val_vs_greedy": max(p["val_vs_greedy"] for p in curve)})
                 if progress:
                     progress()
         # planners after the training: each run's budget includes its own teacher search,
@@ -84,29 +87,26 @@ class TrainingComparison:
         for r in rows:
             r["nominal_vs_greedy"] = r["nominal_kb_per_h"] / greedy["nominal_kb_per_h"]
             r["noisy_vs_greedy"] = r["noisy_kb_per_h"] / greedy["noisy_kb_per_h"]
-            if r["path"]:
-                curve = FactoryTraining.curve(Path(r["path"]).parent)
-                r["episodes"] = int(curve[-1]["episodes"])
-                r["best_val_vs_greedy"] = max(p["val_vs_greedy"] for p in curve)
         return rows
 
     def summary(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Per policy: mean ± CI over seeds of both ratios; per pair of learned policies, the
-        paired difference (first learned minus the other) in kB/h, nominal and under noise."""
+        """Per policy (``paired`` False): ``nominal`` and ``noisy``, the mean ± CI over seeds
+        of its ratios to greedy; per pair of learned policies (``paired`` True): the paired
+        difference by seed (first learned minus the other) in kB/h."""
         out = []
         for name in self.policies:
             mine = [r for r in rows if r["policy"] == name]
-            entry: dict[str, Any] = {"policy": name, "runs": len(mine)}
-            for key in ("nominal_vs_greedy", "noisy_vs_greedy"):
-                entry[key] = Statistics.of([r[key] for r in mine])
-            out.append(entry)
+            out.append({"policy": name, "runs": len(mine), "paired": False,
+                        "nominal": Statistics.of([r["nominal_vs_greedy"] for r in mine]),
+                        "noisy": Statistics.of([r["noisy_vs_greedy"] for r in mine])})
         first = self.learned[0]
         for other in self.learned[1:]:
-            entry = {"policy": f"{first} - {other}", "runs": self.config.seeds}
-            for key in ("nominal_kb_per_h", "noisy_kb_per_h"):
+            entry = {"policy": f"{first} - {other}", "runs": self.config.seeds, "paired": True}
+            for side in ("nominal", "noisy"):
+                key = f"{side}_kb_per_h"
                 by = {r["seed"]: r[key] for r in rows if r["policy"] == other}
-                entry[key] = Statistics.of([r[key] - by[r["seed"]] for r in rows
-                                            if r["policy"] == first])
+                entry[side] = Statistics.of([r[key] - by[r["seed"]] for r in rows
+                                             if r["policy"] == first])
             out.append(entry)
         return out
 
@@ -121,9 +121,8 @@ class TrainingComparison:
             for r in rows:
                 if r["policy"] != algo:
                     continue
-                curve = FactoryTraining.curve(Path(r["path"]).parent)
-                t = np.array([p["wall_s"] for p in curve])
-                v = np.array([p["val_vs_greedy"] for p in curve])
+                t = np.array([p["wall_s"] for p in r["curve"]])
+                v = np.array([p["val_vs_greedy"] for p in r["curve"]])
                 k = np.searchsorted(t, grid, side="right") - 1
                 runs.append(np.where(k >= 0, v[np.clip(k, 0, None)], np.nan))
             runs_a = np.array(runs)
@@ -153,17 +152,17 @@ class TrainingComparison:
         ax.set_xlabel("training wall-clock [s] (2 CPU cores)")
         ax.set_ylabel("validation / greedy, mean ± 95% CI over seeds")
         ax.grid(alpha=0.3)
-        summary = [s for s in self.summary(rows) if " - " not in s["policy"]]
+        summary = [s for s in self.summary(rows) if not s["paired"]]
         xs = np.arange(len(summary))
-        for k, (key, label) in enumerate((("nominal_vs_greedy", "nominal"),
-                                          ("noisy_vs_greedy", f"{len(self.sims) - 1} unseen "
-                                           "noise draws"))):
+        for k, (key, label) in enumerate((("nominal", "nominal"),
+                                          ("noisy", f"{len(self.sims) - 1} unseen noise "
+                                           "draws"))):
             bars.bar(xs + 0.4 * k - 0.2, [s[key].mean for s in summary], 0.4,
                      yerr=[np.nan_to_num(s[key].half_width) for s in summary], capsize=3,
                      label=label)
         bars.set_xticks(xs, [s["policy"] for s in summary])
-        lows = [s[k].mean for s in summary for k in ("nominal_vs_greedy", "noisy_vs_greedy")]
-        bars.set_ylim(min(lows) - 0.02, max(lows) + 0.02)
+        means = [s[k].mean for s in summary for k in ("nominal", "noisy")]
+        bars.set_ylim(min(means) - 0.02, max(means) + 0.02)
         bars.axhline(1.0, color="black", linewidth=1)
         bars.set_ylabel("processed / greedy's, mean ± 95% CI")
         bars.grid(alpha=0.3, axis="y")

@@ -87,7 +87,10 @@ def test_training_curves_compare_algorithms_paired_by_seed(tmp_path):
     summary = {s["policy"]: s for s in study.summary(rows)}
     by_seed = {(r["policy"], r["seed"]): r["nominal_kb_per_h"] for r in rows}
     diffs = [by_seed[("dqn", s)] - by_seed[("ac", s)] for s in (0, 1)]
-    assert summary["dqn - ac"]["nominal_kb_per_h"].mean == pytest.approx(sum(diffs) / 2)
+    assert summary["dqn - ac"]["paired"] and not summary["dqn"]["paired"]
+    assert summary["dqn - ac"]["nominal"].mean == pytest.approx(sum(diffs) / 2)
+    assert summary["dqn"]["noisy"].mean == pytest.approx(
+        sum(r["noisy_vs_greedy"] for r in rows if r["policy"] == "dqn") / 2)
     assert summary["dqn"]["runs"] == 2 and summary["searched"]["runs"] == 1
     curves = study.curves(rows)
     grid, mean, _ = curves["ac"]
