@@ -7,6 +7,8 @@ import argparse
 import dataclasses
 from typing import Any
 
+from offload_ros.model.errors import ModelError
+
 
 class ConfigSchema:
     """Reads a component's dataclass fields (default, ``help`` and ``unit`` metadata)."""
@@ -54,6 +56,35 @@ class ConfigSchema:
     def from_namespace(self, ns: argparse.Namespace, *, prefix: str = "") -> Any:
         values = {f.name: getattr(ns, prefix.replace("-", "_") + f.name) for f in self.fields()}
         return self.cls(**values)
+
+    def from_options(self, text: str, owner: str) -> Any:
+        """An instance from ``key=value`` pairs joined by ``:`` (``"margin_kb=200:base=plan"``,
+        what follows ``NAME:`` in a policy name), each value typed by the field's default;
+        the others keep their defaults. Errors name ``owner`` and the option."""
+        known = {f.name: f for f in self.fields()}
+        values: dict[str, Any] = {}
+        for item in text.split(":"):
+            key, eq, raw = item.partition("=")
+            key = key.strip()
+            if not eq or not key:
+                raise ModelError(f"{owner}: option {item!r} is not KEY=VALUE (options: "
+                                 f"{', '.join(known)})")
+            if key not in known:
+                raise ModelError(f"{owner}: unknown option {key!r} (options: "
+                                 f"{', '.join(known)})")
+            if key in values:
+                raise ModelError(f"{owner}: option {key!r} given twice")
+            default = known[key].default
+            try:
+                values[key] = self.boolean(raw) if isinstance(default, bool) else \
+                    type(default)(raw.strip())
+            except (ValueError, argparse.ArgumentTypeError) as err:
+                raise ModelError(f"{owner}: option {key}={raw!r} is not of type "
+                                 f"{type(default).__name__}") from err
+        try:
+            return self.cls(**values)
+        except ValueError as err:        # the dataclass's own checks (a layer's error type)
+            raise ModelError(f"{owner}: {err}") from err
 
     def defaults(self) -> dict[str, Any]:
         return {f.name: f.default for f in self.fields()}

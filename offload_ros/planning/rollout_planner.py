@@ -49,6 +49,11 @@ class RolloutPlannerConfig:
     lookahead_s: float = field(default=0.0, metadata={
         "help": "simulate this far ahead of each decision (0: to the horizon, exact)",
         "unit": "s"})
+    margin_kb: float = field(default=0.0, metadata={
+        "help": "keep the base's amount unless another candidate's continuation processes "
+                "more than this much more (0: the best value wins); a margin stops the "
+                "planner chasing gains its model of the nominal factory promises but a "
+                "disturbed one does not keep", "unit": "kB"})
 
     def __post_init__(self) -> None:
         if self.candidates < 2:
@@ -57,6 +62,8 @@ class RolloutPlannerConfig:
             raise PlanningError(f"base: must be one of {', '.join(BASES)}, got {self.base!r}")
         if not self.lookahead_s >= 0:
             raise PlanningError(f"lookahead_s: must be >= 0, got {self.lookahead_s!r}")
+        if not self.margin_kb >= 0:
+            raise PlanningError(f"margin_kb: must be >= 0, got {self.margin_kb!r}")
 
 
 class RolloutPlanner:
@@ -101,10 +108,12 @@ class RolloutPlanner:
         snap, model = snapshot(), self.model(simulator)
         until = obs.time_s + self.config.lookahead_s if self.config.lookahead_s > 0 else None
         best, best_value = 0.0, -1.0
-        for a in self.candidates(obs):
+        for k, a in enumerate(self.candidates(obs)):
             value = model.rollout(snap, obs.agv, a, self.config.base, until)
             self.rollouts += 1
-            if value > best_value + 1e-9 * max(1.0, abs(best_value)):   # ties: keep it
+            if k == 0:                         # the base's amount: ties and margins keep it
+                best, best_value = a, value + self.config.margin_kb
+            elif value > best_value + 1e-9 * max(1.0, abs(best_value)):
                 best, best_value = a, value
         return best
 

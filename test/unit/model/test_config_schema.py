@@ -58,3 +58,13 @@ def test_the_demo_foxglove_flag_alone_means_port_8765():
     assert config.from_namespace(parser.parse_args([])).foxglove == 0
     assert config.from_namespace(parser.parse_args(["--foxglove"])).foxglove == 8765
     assert config.from_namespace(parser.parse_args(["--foxglove", "9000"])).foxglove == 9000
+
+
+def test_options_text_builds_the_dataclass_typed_by_its_defaults():
+    gen = ConfigSchema(ScenarioGenerator).from_options("agvs=8:rate_max=70.5", "generator")
+    assert gen == ScenarioGenerator(agvs=8, rate_max=70.5)
+    from offload_ros.model import ModelError
+    with pytest.raises(ModelError, match="^generator: option agvs='eight' is not of type int"):
+        ConfigSchema(ScenarioGenerator).from_options("agvs=eight", "generator")
+    with pytest.raises(ModelError, match="^generator: unknown option 'trucks'"):
+        ConfigSchema(ScenarioGenerator).from_options("trucks=2", "generator")

@@ -77,6 +77,28 @@ def test_registry_knows_every_planner_and_rejects_others():
         PlannerRegistry.make("gredy", sc)
 
 
+@pytest.mark.parametrize("name,message", [
+    ("greedy:margin_kb=1", "^policy 'greedy:margin_kb=1': planner 'greedy' takes no options"),
+    ("rollout:margin=1", "^policy 'rollout:margin=1': unknown option 'margin' \\(options: "
+                         "candidates, base, lookahead_s, margin_kb\\)"),
+    ("rollout:candidates=many", "^policy 'rollout:candidates=many': option "
+                                "candidates='many' is not of type int"),
+    ("rollout:candidates", "is not KEY=VALUE"),
+    ("rollout:base=plan:base=greedy", "option 'base' given twice"),
+    ("rollout:candidates=1", "^policy 'rollout:candidates=1': candidates: must be >= 2"),
+    ("cooperative:margin_s=12:max_yield_fraction=0.25", None),
+])
+def test_planner_options_are_checked_by_their_dataclass(name, message):
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    if message is None:
+        planner = PlannerRegistry.make(name, sc)
+        assert planner.name == name
+        assert (planner.config.margin_s, planner.config.max_yield_fraction) == (12.0, 0.25)
+        return
+    with pytest.raises(PlanningError, match=message):
+        PlannerRegistry.make(name, sc)
+
+
 def test_random_planner_is_seeded_and_asks_within_what_it_carries():
     sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
     sim = Simulator(sc)
