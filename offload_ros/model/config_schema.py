@@ -38,10 +38,14 @@ class ConfigSchema:
                 f" (default: {f.default})"
             optional = {} if const is None else {"nargs": "?", "const": const}
             parser.add_argument(flag, dest=prefix.replace("-", "_") + f.name,
-                                type=self.boolean if isinstance(f.default, bool)
-                                else type(f.default), default=f.default,
+                                type=self.converter(f.default), default=f.default,
                                 help=help_.replace("%", "%%"),
                                 metavar=f.metadata.get("metavar", f.name.upper()), **optional)
+
+    @classmethod
+    def converter(cls, default: Any) -> Any:
+        """What turns a flag's or option's text into a value of ``default``'s type."""
+        return cls.boolean if isinstance(default, bool) else type(default)
 
     @staticmethod
     def boolean(text: str) -> bool:
@@ -76,8 +80,7 @@ class ConfigSchema:
                 raise ModelError(f"{owner}: option {key!r} given twice")
             default = known[key].default
             try:
-                values[key] = self.boolean(raw) if isinstance(default, bool) else \
-                    type(default)(raw.strip())
+                values[key] = self.converter(default)(raw.strip())
             except (ValueError, argparse.ArgumentTypeError) as err:
                 raise ModelError(f"{owner}: option {key}={raw!r} is not of type "
                                  f"{type(default).__name__}") from err

@@ -107,14 +107,15 @@ class RolloutPlanner:
         continued on the nominal factory (``simulator`` may be a disturbed episode's)."""
         snap, model = snapshot(), self.model(simulator)
         until = obs.time_s + self.config.lookahead_s if self.config.lookahead_s > 0 else None
-        best, best_value = 0.0, -1.0
-        for k, a in enumerate(self.candidates(obs)):
+        base, *others = self.candidates(obs)
+        # the base's amount: ties, and gains within the margin, keep it
+        best, best_value = base, model.rollout(snap, obs.agv, base, self.config.base, until) \
+            + self.config.margin_kb
+        for a in others:
             value = model.rollout(snap, obs.agv, a, self.config.base, until)
-            self.rollouts += 1
-            if k == 0:                         # the base's amount: ties and margins keep it
-                best, best_value = a, value + self.config.margin_kb
-            elif value > best_value + 1e-9 * max(1.0, abs(best_value)):
+            if value > best_value + 1e-9 * max(1.0, abs(best_value)):
                 best, best_value = a, value
+        self.rollouts += 1 + len(others)
         return best
 
     def decide(self, obs: Observation) -> float:
