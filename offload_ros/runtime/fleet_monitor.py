@@ -7,9 +7,12 @@ report (``offload-ros demo --json``'s shape) with its plot."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.evaluation.policy_factory import PolicyFactory
@@ -47,7 +50,8 @@ class FleetMonitorConfig:
 
 
 class FleetMonitor:
-    """Feed it with :meth:`on_status`, :meth:`on_state` and :meth:`on_aigc`; ask
+    """Feed it with :meth:`on_status`, :meth:`on_state`, :meth:`on_aigc` and
+    :meth:`on_transition`; ask
     :meth:`missing` before the clock starts and :meth:`unsettled` after the horizon; then
     :meth:`mark` the states, wait until :meth:`refreshed`, and :meth:`report`."""
 
@@ -63,6 +67,7 @@ class FleetMonitor:
         self.pheromones: dict[str, dict[tuple, float]] = {e: {} for e in self.es_ids}
         self._marked: dict[str, int] = {}
         self._generation: dict[str, int] = {}
+        self._fell_back: dict[tuple[str, int, int], float] = {}   # decision -> its sim time
 
     # ------------------------------------------------------------------ inputs
     def on_status(self, msg: Any) -> None:
@@ -90,6 +95,19 @@ class FleetMonitor:
         if msg.es_id in self.pheromones:
             key = (msg.agv_id, MessageTypes.seconds(msg.header.stamp), msg.need_kb)
             self.pheromones[msg.es_id][key] = msg.expires_s
+
+    def on_transition(self, msg: Any) -> None:
+        """A decision; one its AGV sent again after a restart counts once."""
+        if msg.fallback and msg.agv_id in self.agv_ids:
+            self._fell_back.setdefault((msg.agv_id, msg.cycle, msg.stop),
+                                       MessageTypes.seconds(msg.header.stamp))
+
+    def fallbacks_between(self, start_s: float, end_s: float | None) -> int:
+        """Decisions taken from the plan (their policy did not answer) at sim times in
+        [start_s, end_s] (``None``: to the end), counted by each decision's own stamp, so
+        however late its message or its AGV's next status arrives."""
+        end = math.inf if end_s is None else end_s
+        return sum(1 for t in self._fell_back.values() if start_s <= t <= end)
 
     def pheromones_left(self, keep: int) -> dict[str, int]:
         """Per edge server, as the simulator counts them: of the newest ``keep`` (the
@@ -173,7 +191,7 @@ class FleetMonitor:
         lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
         out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
                        "mean_latency_s": sum(lat) / len(lat) if lat else None,
-                       "p95_latency_s": lat[int(0.95 * (len(lat) - 1))] if lat else None}
+                       "p95_latency_s": float(np.percentile(lat, 95)) if lat else None}
         out["bag"] = bag
         out["bag_messages"] = bag_messages
         return out

@@ -278,8 +278,7 @@ class FleetDemo:
             rec = {"node": name, "kind": self._kind(name), "sim_s": now,
                    "exit_code": proc.returncode, "scripted": scripted, "backoff_s": backoff,
                    "died_wall": wall, "restart_at_wall": wall + backoff,
-                   "retries_before": self._total("retries"),
-                   "fallbacks_before": self._total("fallbacks")}
+                   "retries_before": self._total("retries")}
             self.down[name] = rec
             self.restarts.append(rec)
             self.log.warning("%s exited (%s) at sim %.1f min; restart %d in %.2f s", name,
@@ -291,8 +290,7 @@ class FleetDemo:
             elif "restarted_wall" in rec and self._back(name, rec):
                 rec.update(ready=True, downtime_s=wall - rec["died_wall"], back_sim_s=now,
                            sim_down_s=now - rec["sim_s"],
-                           retries=self._total("retries") - rec["retries_before"],
-                           fallbacks=self._total("fallbacks") - rec["fallbacks_before"])
+                           retries=self._total("retries") - rec["retries_before"])
                 del self.down[name]
                 self.log.warning("%s is back after %.2f s", name, rec["downtime_s"])
 
@@ -307,10 +305,13 @@ class FleetDemo:
     def restart_log(self) -> list[dict[str, Any]]:
         """The report's ``restarts``: node, kind, sim time of its death, exit code, downtime
         (wall s, from its death until it was ready again; None while still down), and what
-        the fleet did meanwhile (retried offers, decisions that fell back to the plan)."""
+        the fleet did meanwhile (retried offers; decisions that fell back to the plan, by
+        their sim time between its death and its return)."""
         keys = ("node", "kind", "sim_s", "exit_code", "scripted", "backoff_s", "downtime_s",
-                "sim_down_s", "ready", "retries", "fallbacks")
-        return [{k: r.get(k) for k in keys} for r in self.restarts]
+                "sim_down_s", "ready", "retries")
+        return [{**{k: r.get(k) for k in keys},
+                 "fallbacks": self.monitor.fallbacks_between(r["sim_s"], r.get("back_sim_s"))}
+                for r in self.restarts]
 
     def _tail(self, name: str) -> str:
         try:
@@ -345,6 +346,8 @@ class FleetDemo:
             self.monitor.on_aigc(msg)
         elif spec.typename.endswith("Pheromone"):
             self.monitor.on_pheromone(msg)
+        elif spec.typename.endswith("Transition"):
+            self.monitor.on_transition(msg)
         view = self.view
         if view is not None:
             try:

@@ -352,7 +352,7 @@ class FoxgloveView:
         tally: dict[str, float] = {"tasks": len(aigc), "done": len(done)}
         if lat:        # (no latency yet: the keys are left out, not null)
             tally.update(mean_latency_s=sum(lat) / len(lat),
-                         p95_latency_s=lat[int(0.95 * (len(lat) - 1))],
+                         p95_latency_s=float(np.percentile(lat, 95)),
                          last_latency_s=done[-1].latency_s)
         return {"time_s": t,
                 "processed_kb": sum(s["processed_kb"] for s in servers.values()),

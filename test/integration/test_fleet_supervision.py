@@ -107,7 +107,10 @@ def test_a_killed_agv_restarts_and_resumes_from_its_journal(tmp_path):
 
 
 def test_a_killed_policy_leaves_its_agv_on_the_plan_until_it_is_back(tmp_path):
-    # a longer backoff keeps it down for some decisions (2 s of wall = 240 sim s)
+    # a longer backoff keeps it down for some decisions: 2 s of wall = 240 sim s, and agv1
+    # stops every 40 s at first, then at 360 s and 400 s, so however late the kill lands
+    # after 120 s a decision of agv1 falls in the outage (counted by the decision's sim time,
+    # not by when its status happens to arrive)
     report, _ = kill_mid_run(tmp_path, "agv1_policy", 120, "--policy", "balanced",
                              "--restart-backoff-s", "2")
     (restart,) = report["restarts"]

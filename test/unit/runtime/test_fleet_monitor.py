@@ -203,4 +203,32 @@ def test_a_result_published_again_after_a_restart_counts_once():
     monitor.on_aigc(SimpleNamespace(status=0, latency_s=99.0, task_id=1))   # again: dropped
     again = monitor.report()
     assert again["aigc"] == report["aigc"] == {"tasks": 3, "done": 2, "mean_latency_s": 21.0,
-                                               "p95_latency_s": 12.0}
+                                               "p95_latency_s": pytest.approx(29.1)}
+
+
+def test_p95_interpolates_between_the_two_nearest_latencies():
+    # (it took the 95th percentile's lower neighbour: with two tasks, the faster one)
+    _, report = _reported_monitor([float(k) for k in range(1, 21)])
+    assert report["aigc"]["p95_latency_s"] == pytest.approx(19.05)
+    assert report["aigc"]["mean_latency_s"] == pytest.approx(10.5)
+
+
+def test_fallbacks_are_counted_by_the_sim_time_of_each_decision():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    fleet = LocalFleet(sc, None)                  # no policy answers: every decision falls back
+    monitor = FleetMonitor(sc, "balanced")
+    publish, stamps = fleet.ports.publish, []
+
+    def carried(topic, typename, message):
+        publish(topic, typename, message)
+        if typename == "Transition":
+            stamps.append(message.header.stamp.sec + message.header.stamp.nanosec * 1e-9)
+            monitor.on_transition(message)
+            monitor.on_transition(message)       # sent again after a restart: counted once
+    fleet.ports.publish = carried
+    report = fleet.run()
+    assert monitor.fallbacks_between(0.0, None) == report.extra["fallbacks"] == len(stamps) > 4
+    inside = [t for t in stamps if 1000.0 <= t <= 2000.0]
+    assert monitor.fallbacks_between(1000.0, 2000.0) == len(inside) < len(stamps) / 2
+    assert monitor.fallbacks_between(max(stamps), None) == stamps.count(max(stamps))
+    assert monitor.fallbacks_between(sc.horizon_s + 1, None) == 0
