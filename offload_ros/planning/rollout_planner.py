@@ -25,15 +25,19 @@ how long the legs ahead will take.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.planning.errors import PlanningError
+from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation import Observation
+from offload_ros.sim.plan_search import PlanSearch
+from offload_ros.sim.plan_table import PlanTable
 from offload_ros.sim.simulator import Simulator
 
-BASES = ("greedy", "plan")
+BASES = ("greedy", "plan", "searched")
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,9 @@ class RolloutPlannerConfig:
         "help": "amounts tried per decision, evenly spaced from 0 to all it carries; the "
                 "base's amount, the plan's and what fits are tried too"})
     base: str = field(default="greedy", metadata={
-        "help": "what every other decision follows: greedy (all it carries) or plan "
-                "(Algorithm 1)"})
+        "help": "what every other decision follows: greedy (all it carries), plan "
+                "(Algorithm 1) or searched (the factory's searched fixed plan, as the "
+                "searched policy; its search runs when the planner is made)"})
     lookahead_s: float = field(default=0.0, metadata={
         "help": "simulate this far ahead of each decision (0: to the horizon, exact)",
         "unit": "s"})
@@ -78,6 +83,12 @@ class RolloutPlanner:
         self.config = config or RolloutPlannerConfig()
         self.rollouts = 0                   # simulated continuations, for bench figures
         self._model: tuple[Simulator, Simulator] | None = None     # (episode's, model)
+        self.table: PlanTable | None = None
+        self._base: str | list[list[float]] = self.config.base
+        if self.config.base == "searched":
+            self.table = PlanSearch.best(scenario)
+            self._base = [[math.inf if ActionSet.FRACTIONS[a] is None else
+                           ActionSet.FRACTIONS[a] for a in row] for row in self.table.actions]
 
     def model(self, episode: Simulator) -> Simulator:
         """What rollouts run on for ``episode``: the file's factory without its disturbance,
@@ -93,7 +104,10 @@ class RolloutPlanner:
     def candidates(self, obs: Observation) -> list[float]:
         """The amounts tried at ``obs``: the base's first (it wins ties)."""
         rem, n = obs.remaining_kb, self.config.candidates
-        base = rem if self.config.base == "greedy" else min(obs.plan_kb, rem)
+        if self.table is not None:
+            base = ActionSet.amount(self.table.action(obs), obs)
+        else:
+            base = rem if self.config.base == "greedy" else min(obs.plan_kb, rem)
         out = [base]
         for a in [obs.plan_kb, min(rem, obs.free_kb)] + [rem * j / (n - 1) for j in range(n)]:
             a = min(max(a, 0.0), rem)
@@ -109,10 +123,10 @@ class RolloutPlanner:
         until = obs.time_s + self.config.lookahead_s if self.config.lookahead_s > 0 else None
         base, *others = self.candidates(obs)
         # the base's amount: ties, and gains within the margin, keep it
-        best, best_value = base, model.rollout(snap, obs.agv, base, self.config.base, until) \
+        best, best_value = base, model.rollout(snap, obs.agv, base, self._base, until) \
             + self.config.margin_kb
         for a in others:
-            value = model.rollout(snap, obs.agv, a, self.config.base, until)
+            value = model.rollout(snap, obs.agv, a, self._base, until)
             if value > best_value + 1e-9 * max(1.0, abs(best_value)):
                 best, best_value = a, value
         self.rollouts += 1 + len(others)

@@ -211,20 +211,25 @@ class Simulator:
             raise SimError("a counterfactual replay never asks a policy")  # pragma: no cover
         return self._result(st, label, None)
 
-    def rollout(self, snapshot: "SimState", agent: int, amount: float, base: str,
-                until: float | None = None) -> float:
+    def rollout(self, snapshot: "SimState", agent: int, amount: float,
+                base: str | Sequence[Sequence[float]], until: float | None = None) -> float:
         """The value of ``agent`` asking ``amount`` at its decision pending in ``snapshot``
         (from a :class:`StatePolicy`'s ``snapshot()``) while every later decision, its own
         and the others', follows ``base`` (``"greedy"``: all it carries; ``"plan"``: its
-        Algorithm 1 amount), simulated up to ``until`` (``None``: the horizon): the work
-        processed by then plus the backlog its servers can still process before the horizon
-        (at the horizon, exactly the episode's processed work)."""
+        Algorithm 1 amount; a table ``[agv][stop]`` of multiples of that amount, ``inf``
+        for all it carries: a fixed plan such as a :class:`PlanTable`'s), simulated up to
+        ``until`` (``None``: the horizon): the work processed by then plus the backlog its
+        servers can still process before the horizon (at the horizon, exactly the
+        episode's processed work)."""
         horizon = self.scenario.horizon_s
         until = horizon if until is None or until > horizon else until
-        static = "plan" if base == "plan" else self._all_it_carries
+        if isinstance(base, str):
+            static, relative = "plan" if base == "plan" else self._all_it_carries, False
+        else:
+            static, relative = base, True
         st = snapshot.copy()
         for _ in self._loop(st, static, None, None, "rollout", first=(agent, amount),
-                            until=until):
+                            until=until, relative_static=relative):
             raise SimError("a rollout never asks a policy")  # pragma: no cover
         left = horizon - until
         return sum(st.processed) + sum(b if b < r * left else r * left
@@ -265,10 +270,12 @@ class Simulator:
         return st
 
     def _loop(self, st: SimState, static: Any, replay: Any, trace: Trace | None, label: str,
-              first: tuple[int, float] | None = None, until: float | None = None
-              ) -> Generator[Observation, float, None]:
+              first: tuple[int, float] | None = None, until: float | None = None,
+              relative_static: bool = False) -> Generator[Observation, float, None]:
         """``first``: (agent, amount) that agent asks at its next decision whatever else
-        decides; ``until``: stop there instead of at the horizon (a truncated rollout)."""
+        decides; ``until``: stop there instead of at the horizon (a truncated rollout);
+        ``relative_static``: ``static[agv][stop]`` is a multiple of the plan's amount
+        (``inf``: all it carries) instead of kB."""
         horizon = self.scenario.horizon_s if until is None else until
         route, legs, load, tail = self.route, self.legs, self.load, self.tail
         rate, cap, shared = self.rate, self.cap, self.shared
@@ -335,7 +342,11 @@ class Simulator:
                         else:
                             a = reqs[n]
                     elif static is not None:
-                        a = plan if static == "plan" else static[m][k]
+                        if relative_static:
+                            a = static[m][k]
+                            a = rem if a == math.inf else a * plan
+                        else:
+                            a = plan if static == "plan" else static[m][k]
                     else:
                         ph = phero[i]
                         if ph:

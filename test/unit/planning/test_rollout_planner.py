@@ -14,7 +14,7 @@ from offload_ros.planning.rollout_planner import RolloutPlanner, RolloutPlannerC
 from offload_ros.sim.simulator import Simulator
 from test.conftest import SCENARIOS
 
-BASE_POLICY = {"greedy": "greedy", "plan": "balanced"}
+BASE_POLICY = {"greedy": "greedy", "plan": "balanced", "searched": "searched"}
 
 
 def test_a_rollout_of_the_base_amount_is_the_base_episode_exactly():
@@ -38,12 +38,36 @@ def test_a_rollout_of_the_base_amount_is_the_base_episode_exactly():
     assert values == pytest.approx([greedy.processed_kb] * len(values), rel=1e-12)
 
 
-@pytest.mark.parametrize("base,margin_kb", [("greedy", 0.0), ("plan", 0.0), ("greedy", 100.0)])
-def test_rollout_is_never_below_its_base_on_random_factories(base, margin_kb):
+def test_a_rollout_on_the_searched_plan_continues_it_exactly():
+    """The searched base is a table of multiples of the plan: continuing with the table's
+    amount from any decision is the searched plan's own episode."""
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    sim = Simulator(sc)
+    planner = RolloutPlanner(sc, RolloutPlannerConfig(base="searched"))
+    searched = sim.run(PlannerRegistry.make("searched", sc))
+    assert planner.table.actions == PlannerRegistry.make("searched", sc).table.actions
+    values = []
+
+    class Probe:                          # the searched plan, and the rollout of its choices
+        name = "probe"
+
+        def decide_in(self, obs, simulator, snapshot):
+            base = planner.candidates(obs)[0]
+            values.append(simulator.rollout(snapshot(), obs.agv, base, planner._base))
+            return base
+
+    assert sim.run(Probe()).processed_kb == searched.processed_kb
+    assert len(values) > 50 and any(a != 4 for row in planner.table.actions for a in row)
+    assert values == pytest.approx([searched.processed_kb] * len(values), rel=1e-12)
+
+
+@pytest.mark.parametrize("base,margin_kb,factories", [
+    ("greedy", 0.0, 12), ("plan", 0.0, 12), ("greedy", 100.0, 12), ("searched", 0.0, 4)])
+def test_rollout_is_never_below_its_base_on_random_factories(base, margin_kb, factories):
     """A margin keeps the property: the chosen amount's value is still at least the base's."""
     gen = ScenarioGenerator(agvs=5, es=6, route_min=3, route_max=5, horizon_s=1800.0)
     gains = []
-    for seed in range(12):
+    for seed in range(factories):
         sc = gen.generate(seed)
         sim = Simulator(sc)
         base_kb = sim.run(PlannerRegistry.make(BASE_POLICY[base], sc)).processed_kb
@@ -116,13 +140,15 @@ def test_candidates_start_with_the_base_and_stay_within_what_it_carries():
             seen.append((obs, self.candidates(obs)))
             return super().decide_in(obs, simulator, snapshot)
 
-    for base in ("greedy", "plan"):
+    searched = PlannerRegistry.make("searched", sc)
+    for base in ("greedy", "plan", "searched"):
         seen.clear()
         planner = Spy(sc, RolloutPlannerConfig(base=base, candidates=3))
         Simulator(sc).run(planner)
         assert seen and planner.rollouts == sum(len(c) for _, c in seen)
         for obs, cands in seen:
-            want = obs.remaining_kb if base == "greedy" else min(obs.plan_kb, obs.remaining_kb)
+            want = {"greedy": obs.remaining_kb, "plan": min(obs.plan_kb, obs.remaining_kb),
+                    "searched": searched.decide(obs)}[base]
             assert cands[0] == want
             assert all(0.0 <= a <= obs.remaining_kb for a in cands)
             assert 0.0 in cands and obs.remaining_kb in cands
