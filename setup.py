@@ -50,6 +50,8 @@ setup(
         "learning": ["torch>=2.1", "tensorboardX>=2.6"],
         # the AIGC diffusion model (diffusers; loads from disk only, HF_HUB_OFFLINE=1)
         "aigc": ["torch>=2.1", "diffusers>=0.30", "safetensors>=0.4", "pillow>=10"],
+        # experiment sweeps over a Ray cluster (--ray); one machine needs none of it
+        "cluster": ["ray>=2.40"],
         "test": ["pytest>=7", "hypothesis>=6.80",
                  "websockets>=16"],   # a Foxglove WebSocket client for the view's test
     },

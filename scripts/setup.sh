@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Creates .venv and installs offload_ros into it (editable), torch's CPU build first.
-# Usage: scripts/setup.sh [test]   ("test" adds the test tools)
+# Usage: scripts/setup.sh [test]   ("test" adds the test tools and Ray, which a test runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="learning,aigc"
-[ "${1:-}" = "test" ] && extras="learning,aigc,test"
+[ "${1:-}" = "test" ] && extras="learning,aigc,cluster,test"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

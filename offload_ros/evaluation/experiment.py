@@ -9,8 +9,10 @@ from typing import Any, Callable, Sequence
 
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.factory_training import FactoryTraining
+from offload_ros.evaluation.job_pool import JobPool
 from offload_ros.evaluation.policy_factory import TRAINED, PolicyFactory
 from offload_ros.evaluation.statistics import Statistics
+from offload_ros.learning.training_config import TrainingConfig
 from offload_ros.model.disturbance import Disturbance
 from offload_ros.model.plot_style import PlotStyle
 from offload_ros.model.scenario import Scenario
@@ -72,6 +74,15 @@ class ExperimentConfig:
     eval_draws: int = field(default=10, metadata={
         "help": "training-curves: held-out noise draws (the factory's disturbance, else "
                 "±5 s / ±1 %) each policy is evaluated on besides the nominal episode"})
+    workers: int = field(default=1, metadata={
+        "help": "sweeps: factories evaluated at once, each in a process of its own (with "
+                "--train-s each also trains with `train`'s 2 workers, and its wall-clock "
+                "budget means what it says only while the machine has the cores for all)"})
+    ray: str = field(default="", metadata={
+        "help": "sweeps: run the factories on Ray instead: 'local' (a Ray of --workers CPUs "
+                "here), 'auto' (the cluster this machine joined with `ray start`) or "
+                "'ray://HEAD:10001'; with --train-s each factory holds as many CPUs as its "
+                "training's workers ('' = no Ray)"})
 
     def names(self) -> list[str]:
         """``policies`` as a list."""
@@ -104,8 +115,21 @@ class Experiment:
         self.policies = self.config.names()
         if not self.policies:
             raise EvaluationError("--policies names no policy")
+        if self.config.workers < 1:
+            raise EvaluationError(f"--workers: must be >= 1, got {self.config.workers}")
         self.training = FactoryTraining(self.config.train_s, models) \
             if self.config.train_s != 0 else None
+
+    def __getstate__(self) -> dict:
+        """Pickled for worker processes without the generator functions (looked up again
+        by name)."""
+        state = dict(self.__dict__)
+        del state["kind"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.kind = KINDS[self.kind_name]
 
     def policy_name(self, name: str, factory: Scenario, seed: int = 0) -> str:
         """``name`` as :class:`PolicyFactory` takes it: with ``train_s``, a bare learned name
@@ -117,26 +141,33 @@ class Experiment:
     def total(self) -> int:
         return len(self.kind.values) * self.config.seeds
 
+    def factory(self, job: tuple[float, int]) -> dict:
+        """One factory of the sweep, ``(x, seed)``: the flow bound and every policy's
+        processed kB/h on it (a row of ``*_per_seed.csv``)."""
+        x, seed = job
+        gen = replace(self.kind.generator(x), horizon_s=self.config.horizon_s)
+        factory = sc = gen.generate(seed)
+        if self.kind.disturbance is not None:
+            sc = replace(sc, disturbance=self.kind.disturbance(x))
+        sim = Simulator(sc, noise_seed=seed)
+        row = {"x": x, "seed": seed, BOUND: FlowBound(sc).solve().processed_kb_per_h}
+        # training first: its budget includes the teacher's plan search, which `searched`
+        # then reuses (PlanSearch.best)
+        named = {name: self.policy_name(name, factory) for name in self.policies}
+        for name in self.policies:
+            policy = PolicyFactory.make(named[name], factory)
+            row[name] = sim.run(policy, name=name).processed_kb_per_h
+        return row
+
     def run(self, progress: Callable[[], None] | None = None
             ) -> tuple[list[ExperimentPoint], list[dict]]:
-        raw: list[dict] = []
-        for x in self.kind.values:
-            gen = replace(self.kind.generator(x), horizon_s=self.config.horizon_s)
-            for seed in Seeding.evaluation_seeds(self.config.seeds):
-                factory = sc = gen.generate(seed)
-                if self.kind.disturbance is not None:
-                    sc = replace(sc, disturbance=self.kind.disturbance(x))
-                sim = Simulator(sc, noise_seed=seed)
-                row = {"x": x, "seed": seed, BOUND: FlowBound(sc).solve().processed_kb_per_h}
-                # training first: its budget includes the teacher's plan search, which
-                # `searched` then reuses (PlanSearch.best)
-                named = {name: self.policy_name(name, factory) for name in self.policies}
-                for name in self.policies:
-                    policy = PolicyFactory.make(named[name], factory)
-                    row[name] = sim.run(policy, name=name).processed_kb_per_h
-                raw.append(row)
-                if progress:
-                    progress()
+        """Every factory of every point (over ``workers`` processes or Ray, rows in the
+        same order and with the same numbers whichever runs them), then the statistics."""
+        jobs = [(x, seed) for x in self.kind.values
+                for seed in Seeding.evaluation_seeds(self.config.seeds)]
+        cpus = TrainingConfig().workers if self.training is not None else 1
+        raw = JobPool.map(self.factory, jobs, self.config.workers, progress,
+                          ray_address=self.config.ray, cpus_per_job=cpus)
         base = self.policies[0]
         points = [ExperimentPoint(x, name, Statistics.of([r[name] for r in raw if r["x"] == x]),
                                   Statistics.of([r[name] - r[base] for r in raw if r["x"] == x]))
