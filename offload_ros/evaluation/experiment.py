@@ -221,7 +221,7 @@ class Experiment:
                 PlotStyle.integer_ticks(a.xaxis)
             a.grid(alpha=0.3)
         ax.set_ylabel("processed work [kB/h], mean ± 95% CI")
-        gain.set_ylabel(f"minus {base}, factory by factory [kB/h], mean ± 95% CI")
+        gain.set_ylabel(f"minus {base}, factory by factory\n[kB/h], mean ± 95% CI")
         fig.suptitle(f"{self.kind.figure} shape: {self.kind.label}\n"
                      f"({self.config.seeds} held-out factories per point"
                      + (f"; learned policies trained {self.config.train_s:g} s per factory)"
