@@ -83,11 +83,12 @@ class RolloutPlanner:
         self.config = config or RolloutPlannerConfig()
         self.rollouts = 0                   # simulated continuations, for bench figures
         self._model: tuple[Simulator, Simulator] | None = None     # (episode's, model)
-        self.table: PlanTable | None = None
-        self._base: str | list[list[float]] = self.config.base
+        self.table: PlanTable | None = None          # the searched base's plan
+        # what every continuation follows, as Simulator.rollout takes it
+        self.continuation: str | list[list[float]] = self.config.base
         if self.config.base == "searched":
             self.table = PlanSearch.best(scenario)
-            self._base = [[math.inf if ActionSet.FRACTIONS[a] is None else
+            self.continuation = [[math.inf if ActionSet.FRACTIONS[a] is None else
                            ActionSet.FRACTIONS[a] for a in row] for row in self.table.actions]
 
     def model(self, episode: Simulator) -> Simulator:
@@ -123,10 +124,10 @@ class RolloutPlanner:
         until = obs.time_s + self.config.lookahead_s if self.config.lookahead_s > 0 else None
         base, *others = self.candidates(obs)
         # the base's amount: ties, and gains within the margin, keep it
-        best, best_value = base, model.rollout(snap, obs.agv, base, self._base, until) \
+        best, best_value = base, model.rollout(snap, obs.agv, base, self.continuation, until) \
             + self.config.margin_kb
         for a in others:
-            value = model.rollout(snap, obs.agv, a, self._base, until)
+            value = model.rollout(snap, obs.agv, a, self.continuation, until)
             if value > best_value + 1e-9 * max(1.0, abs(best_value)):
                 best, best_value = a, value
         self.rollouts += 1 + len(others)

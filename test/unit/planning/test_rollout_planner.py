@@ -53,7 +53,7 @@ def test_a_rollout_on_the_searched_plan_continues_it_exactly():
 
         def decide_in(self, obs, simulator, snapshot):
             base = planner.candidates(obs)[0]
-            values.append(simulator.rollout(snapshot(), obs.agv, base, planner._base))
+            values.append(simulator.rollout(snapshot(), obs.agv, base, planner.continuation))
             return base
 
     assert sim.run(Probe()).processed_kb == searched.processed_kb
