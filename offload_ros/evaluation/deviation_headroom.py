@@ -19,7 +19,6 @@ MCOO's difference reward (eq. 25) estimates.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -40,8 +39,7 @@ from offload_ros.sim.simulator import Simulator
 
 #: The actions other than the plan, and their requests as multiples of the plan.
 ALTERNATIVES = tuple(a for a in range(ActionSet.size()) if a != ActionSet.DEFAULT)
-_MULTIPLE = tuple(math.inf if ActionSet.FRACTIONS[a] is None else ActionSet.FRACTIONS[a]
-                  for a in ALTERNATIVES)
+_MULTIPLE = tuple(ActionSet.MULTIPLES[a] for a in ALTERNATIVES)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ decision of each, then per-decision rewards from the simulator (global or eq. 25
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,9 +18,6 @@ from offload_ros.sim.counterfactual_replay import CounterfactualReplay
 from offload_ros.sim.episode import Episode
 from offload_ros.sim.observation_features import ObservationFeatures
 from offload_ros.sim.simulator import Simulator
-
-#: each action as a multiple of the plan, as counterfactual replay takes it (inf: all)
-_CHOICE = [math.inf if f is None else f for f in ActionSet.FRACTIONS]
 
 #: ``act(features [B, F], states [B, S] or None) -> actions [B]``
 ActFn = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
@@ -126,7 +122,7 @@ class Rollout:
             if self.reward == "global":
                 per_agv = replay.step_rewards(res)
             else:
-                choices = [[_CHOICE[a] for a in acts[e][m]] for m in range(n_agv[e])]
+                choices = [[ActionSet.MULTIPLES[a] for a in acts[e][m]] for m in range(n_agv[e])]
                 diff = replay.decision_differences(res, choices)
                 per_agv = [[diff.get(j, 0.0) for j in index[e][m]] for m in range(n_agv[e])]
             for m in range(n_agv[e]):

@@ -25,7 +25,6 @@ how long the legs ahead will take.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -88,8 +87,8 @@ class RolloutPlanner:
         self.continuation: str | list[list[float]] = self.config.base
         if self.config.base == "searched":
             self.table = PlanSearch.best(scenario)
-            self.continuation = [[math.inf if ActionSet.FRACTIONS[a] is None else
-                           ActionSet.FRACTIONS[a] for a in row] for row in self.table.actions]
+            self.continuation = [[ActionSet.MULTIPLES[a] for a in row]
+                                 for row in self.table.actions]
 
     def model(self, episode: Simulator) -> Simulator:
         """What rollouts run on for ``episode``: the file's factory without its disturbance,

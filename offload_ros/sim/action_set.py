@@ -13,6 +13,9 @@ class ActionSet:
 
     NAMES = ("none", "half_plan", "plan", "one_and_half_plan", "all")
     FRACTIONS = (0.0, 0.5, 1.0, 1.5, None)
+    #: each action as a multiple of the plan, as the simulator's replays and rollouts take
+    #: it (``inf``: all it carries)
+    MULTIPLES = tuple(float("inf") if f is None else f for f in FRACTIONS)
     DEFAULT = 2
 
     @classmethod
