@@ -4,11 +4,13 @@ Two layers: on Linux the parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGTERM)
 the child between fork and exec, and the child checks ``os.getppid()`` right after, so a
 parent that died before the call is noticed too; on every system the child's NodeProcess
 runs a watchdog thread that stops the node when its parent (``OFFLOAD_ROS_PARENT_PID``) is
-gone, and ends the process if the clean stop hangs.
+gone, and ends the process if the clean stop hangs (from a native thread, so even a hang
+that holds the GIL ends).
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import sys
@@ -52,6 +54,11 @@ class ParentDeath:
             event = threading.Event()
             while os.getppid() == parent:
                 event.wait(period_s)
+            # the hard end runs on faulthandler's own native thread: a clean stop that hangs
+            # holding the GIL (a native call) or in the interpreter's exit, where this
+            # thread can no longer run, still ends the process, with every thread's stack
+            # in the node's log to say where it hung
+            faulthandler.dump_traceback_later(grace_s, exit=True)
             stop()
             event.wait(grace_s)
             os._exit(1)
