@@ -71,6 +71,13 @@ class BenchCommand(Command):
         ConfigSchema(MemoryBenchConfig).add_arguments(bm)
         bm.add_argument("--json", action="store_true")
         bm.set_defaults(run=self.bench_memory)
+        bp = bsub.add_parser("placement", help="live AIGC placement: an AGV's decision cost, "
+                             "a server's broadcast state, live latency over the model's")
+        bp.add_argument("--scenarios", default="factory_5agv,congested_10agv")
+        bp.add_argument("--policies", default="batch_greedy,amarl")
+        bp.add_argument("--seed", type=int, default=0, help="picks the held-out task seed")
+        bp.add_argument("--json", action="store_true")
+        bp.set_defaults(run=self.bench_placement)
         bt = bsub.add_parser("attention", help="AMARL critic update cost for 2, 5, 10, 20 agents "
                              "(attention vs concatenation)")
         bt.add_argument("--agents", default="2,5,10,20")
@@ -209,6 +216,22 @@ class BenchCommand(Command):
         print(f"  fleet of {out['agvs']} AGVs and {out['edge_servers']} edge servers: "
               f"{out['processes']} processes ({counts}), PSS {out['fleet_pss_mb']:,.0f} MB, "
               f"USS {out['fleet_uss_mb']:,.0f} MB")
+        return 0
+
+    def bench_placement(self, args: argparse.Namespace) -> int:
+        from offload_ros.runtime.aigc_placement_bench import AigcPlacementBench
+        scenarios = [self.load(name) for name in args.scenarios.split(",")]
+        rows = AigcPlacementBench(scenarios, tuple(args.policies.split(",")), args.seed).run()
+        if args.json:
+            print(json.dumps(rows))
+            return 0
+        for r in rows:
+            print(f"{r['scenario']} ({r['agvs']} AGVs), {r['policy']}: {r['decisions']} "
+                  f"placements, an AGV's epoch p50 {r['epoch_p50_ms']:.2f} ms / p99 "
+                  f"{r['epoch_p99_ms']:.2f} ms; largest server state "
+                  f"{r['state_bytes_max']:,} bytes; mean latency live "
+                  f"{r['live_mean_latency_s']:.3f} s, model {r['model_mean_latency_s']:.3f} s "
+                  f"(ratio {r['live_over_model']:.6f})")
         return 0
 
     def bench_attention(self, args: argparse.Namespace) -> int:

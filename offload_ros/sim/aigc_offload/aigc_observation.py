@@ -96,6 +96,26 @@ class AigcObservation:
         self.distance_m = dist
         self.active = active
 
+    @classmethod
+    def of(cls, features: np.ndarray, eft_s: np.ndarray, eft_batch_s: np.ndarray,
+           distance_m: np.ndarray, active: np.ndarray) -> "AigcObservation":
+        """An observation from its arrays (``[agv, ...]``), e.g. one AGV's row that a policy
+        node got over the graph."""
+        obs = cls.__new__(cls)
+        obs.features = np.asarray(features, np.float32).reshape(len(active), -1)
+        obs.eft_s = np.asarray(eft_s, float).reshape(len(active), -1)
+        obs.eft_batch_s = np.asarray(eft_batch_s, float).reshape(len(active), -1)
+        obs.distance_m = np.asarray(distance_m, float).reshape(len(active), -1)
+        obs.active = np.asarray(active, bool)
+        return obs
+
+    def row(self, agv: int) -> "AigcObservation":
+        """AGV ``agv``'s own view alone, as a one-row observation (all a decentralised
+        policy reads to place that AGV's task)."""
+        k = slice(agv, agv + 1)
+        return AigcObservation.of(self.features[k], self.eft_s[k], self.eft_batch_s[k],
+                                  self.distance_m[k], self.active[k])
+
     def least(self, score: np.ndarray) -> np.ndarray:
         """Each AGV with a task on its lowest-``score`` edge server among those not full
         (action ``1 + index``); hold where all are full or there is nothing to place."""

@@ -31,6 +31,7 @@ return is minus the fleet's total latency and misses over the number of AGVs).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -147,21 +148,7 @@ class AigcSimulator:
             if not 0 <= task.agv < self.n_agvs:
                 raise SimError(f"task {task.id}: no AGV {task.agv}")
         for i in range(self.n_agvs if tasks is None else 0):
-            rng = Seeding.rng(seed, "aigc-tasks", i)
-            t = 0.0
-            while True:
-                t += float(rng.exponential(1.0 / s.arrival_rate_per_s))
-                if t >= s.horizon_s:
-                    break
-                images = int(rng.integers(s.images_min, s.images_max + 1))
-                steps = int(s.steps[rng.integers(len(s.steps))])
-                res = int(s.resolutions[rng.integers(len(s.resolutions))])
-                self.tasks.append(AigcTask(
-                    0, i, t, s.classes[int(rng.integers(len(s.classes)))], images, steps, res,
-                    float(rng.uniform(s.input_kb_min, s.input_kb_max)),
-                    s.output_kb(images, res),
-                    float(rng.uniform(s.deadline_min_s, s.deadline_max_s)),
-                    s.task_s(images, steps, res)))
+            self.tasks.extend(self.draw_tasks(seed, i))
         self.tasks.sort(key=lambda k: (k.arrival_s, k.agv))
         for n, task in enumerate(self.tasks):
             task.id = n
@@ -178,6 +165,26 @@ class AigcSimulator:
         self.held = 0
         self.misses = np.zeros(self.n_agvs, int)
         self._admit_arrivals()
+
+    def draw_tasks(self, seed: int, agv: int) -> list[AigcTask]:
+        """AGV ``agv``'s tasks of episode ``seed``, in arrival order (ids 0; ``reset`` numbers
+        them): the one draw both this simulator and a live AGV make."""
+        s = self.settings
+        rng = Seeding.rng(seed, "aigc-tasks", agv)
+        out: list[AigcTask] = []
+        t = 0.0
+        while True:
+            t += float(rng.exponential(1.0 / s.arrival_rate_per_s))
+            if t >= s.horizon_s:
+                return out
+            images = int(rng.integers(s.images_min, s.images_max + 1))
+            steps = int(s.steps[rng.integers(len(s.steps))])
+            res = int(s.resolutions[rng.integers(len(s.resolutions))])
+            out.append(AigcTask(
+                0, agv, t, s.classes[int(rng.integers(len(s.classes)))], images, steps, res,
+                float(rng.uniform(s.input_kb_min, s.input_kb_max)), s.output_kb(images, res),
+                float(rng.uniform(s.deadline_min_s, s.deadline_max_s)),
+                s.task_s(images, steps, res)))
 
     def make_task(self, agv: int, arrival_s: float, images: int, steps: int, resolution: int,
                   input_kb: float, deadline_s: float, cls: str = "scratch") -> AigcTask:
@@ -303,11 +310,7 @@ class AigcSimulator:
             self.uploads[es].append(task)
         cost = np.zeros(self.n_agvs)
         misses_before = self.misses.copy()
-        end = min(self.now + self.settings.epoch_s, self.end_s)
-        dist = self.distances()
-        while self.now < end - EPS:
-            self._advance(end, dist, cost)
-        self.now = max(self.now, end)
+        self.run_until(min(self.now + self.settings.epoch_s, self.end_s), cost=cost)
         self.epochs += 1
         if self.done:
             for task in self.tasks:
@@ -316,6 +319,53 @@ class AigcSimulator:
         c = self.config
         own = -cost / c.latency_scale_s - c.miss_penalty * (self.misses - misses_before)
         return (1.0 - c.team_weight) * own + c.team_weight * own.mean()
+
+    def run_until(self, end: float, dist: np.ndarray | None = None,
+                  cost: np.ndarray | None = None) -> None:
+        """Run the clock event to event to ``end``, within one epoch: the radio rates use
+        ``dist`` (default: the distances now, as at an epoch's start); ``cost`` adds up each
+        AGV's task-seconds in the system."""
+        dist = self.distances() if dist is None else dist
+        cost = np.zeros(self.n_agvs) if cost is None else cost
+        while self.now < end - EPS:
+            self._advance(end, dist, cost)
+        self.now = max(self.now, end)
+
+    # ------------------------------------------------------------------ one server's state
+    def es_state(self, es: int) -> dict:
+        """What edge server ``es`` holds, as plain values (JSON): its tasks by id, the ids
+        uploading, queued, in the running batch (with their images) and downloading, and the
+        service's clock. What a live edge server broadcasts; :meth:`set_es_state` reads it."""
+        server = self.servers[es]
+        held = [*self.uploads[es], *server.queue, *(t for t, _ in server.batch),
+                *self.downloads[es]]
+        return {"time_s": self.now,
+                "tasks": {str(t.id): dataclasses.asdict(t) for t in held},
+                "uploads": [t.id for t in self.uploads[es]],
+                "queue": [t.id for t in server.queue],
+                "batch": [[t.id, n] for t, n in server.batch],
+                "batch_end_s": server.batch_end, "wake_s": server.wake,
+                "downloads": [t.id for t in self.downloads[es]]}
+
+    def set_es_state(self, es: int, state: dict) -> None:
+        """Edge server ``es`` holds what ``state`` (:meth:`es_state`, of this scenario) says;
+        a task in both the queue and the batch is one object, as on the server."""
+        try:
+            tasks = {int(k): AigcTask(**v) for k, v in state["tasks"].items()}
+            server = AigcEdgeServer(self.speed[es], self.settings, self.servers[es].rule)
+            server.queue = deque(tasks[i] for i in state["queue"])
+            server.batch = [(tasks[i], int(n)) for i, n in state["batch"]]
+            server.batch_end = float(state["batch_end_s"])
+            server.wake = float(state["wake_s"])
+            uploads = [tasks[i] for i in state["uploads"]]
+            downloads = [tasks[i] for i in state["downloads"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise SimError(f"edge server {es}: not an edge server state ({err!r})") from err
+        for t in tasks.values():
+            if not 0 <= t.agv < self.n_agvs:
+                raise SimError(f"edge server {es}: task {t.id} of AGV {t.agv}, which is not "
+                               f"in the scenario")
+        self.servers[es], self.uploads[es], self.downloads[es] = server, uploads, downloads
 
     def _advance(self, end: float, dist: np.ndarray, cost: np.ndarray) -> None:
         """Run to the next event (a transfer or compute ending, an arrival) or ``end``."""
