@@ -31,6 +31,8 @@ class TopicCatalog:
         TopicSpec("/*/pheromones", "offload_interfaces/msg/Pheromone", True, True, 32),
         # every result counts (a burst of expiries must not push one out of the queue)
         TopicSpec("/*/aigc/results", "offload_interfaces/msg/AigcResult", True, False, 1000),
+        TopicSpec("/*/aigc/state", "offload_interfaces/msg/AigcEdgeState", True, True, 1),
+        TopicSpec("/*/aigc/progress", "offload_interfaces/msg/AigcProgress", True, True, 1),
         TopicSpec("/offload/transitions", "offload_interfaces/msg/Transition", True, False, 1000),
         TopicSpec("/clock", "rosgraph_msgs/msg/Clock", False, False, 1),
         # not on the bus: what ``offload-ros demo --foxglove`` draws, recorded into its bag

@@ -12,6 +12,7 @@ from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.planning.cooperative_planner import CooperativePlannerConfig
 from offload_ros.runtime.agv_controller import AgvControllerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
+from offload_ros.runtime.aigc_placer import AigcPlacerConfig
 from offload_ros.runtime.fleet_monitor import FleetMonitorConfig
 from offload_ros.runtime.policy_server import PolicyServerConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
@@ -22,7 +23,7 @@ from offload_ros.sim.simulator import SimulatorConfig
 ROS_NODES: dict[str, list[type]] = {
     "simulator": [SimulatorConfig],
     "cooperative_planner": [CooperativePlannerConfig],
-    "agv": [AgvControllerConfig],
+    "agv": [AgvControllerConfig, AigcPlacerConfig],
     "policy": [PolicyServerConfig],
     "edge_server": [EdgeServerNodeConfig, GenerationServiceConfig],
     "sim_clock": [SimClockConfig, FleetMonitorConfig],

@@ -13,6 +13,7 @@ from offload_ros.model.aigc_offload.generation_service_config import GenerationS
 from offload_ros.model.config_schema import ConfigSchema
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvControllerConfig
+from offload_ros.runtime.aigc_placer import AigcPlacerConfig
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
 from offload_ros.runtime.policy_server import PolicyServerConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
@@ -79,6 +80,8 @@ class DemoCommand(Command):
                 k.add_argument("--metrics", default="",
                                help="write decision/offload round trips and lag (JSON) here "
                                "at exit ({id}: the AGV's id)")
+                ConfigSchema(AigcPlacerConfig).add_arguments(k)
+                ConfigSchema(PolicyServerConfig).add_arguments(k)   # of a --policy node
             if kind == "policy":
                 k.add_argument("--agv", required=True, help="comma-separated AGVs it serves")
                 k.add_argument("--policy", default="mcoo",
@@ -128,6 +131,15 @@ class DemoCommand(Command):
                 con.print(f"AIGC: {ai['done']} of {ai['tasks']} tasks done, mean latency "
                           f"{ai['mean_latency_s'] or 0:.1f} s, p95 {ai['p95_latency_s'] or 0:.1f} s "
                           f"(sim time)")
+            placed = report.get("aigc_placement")
+            if placed:
+                lv, md = placed["live"], placed["model"]
+                con.print(f"AIGC placed live by {placed['policy']}: {lv['tasks']} tasks, mean "
+                          f"{lv['mean_latency_s']:.2f} s, p95 {lv['p95_latency_s']:.2f} s, "
+                          f"{lv['completion_rate']:.1%} in time; aigc offload on the same "
+                          f"tasks: mean {md['mean_latency_s']:.2f} s, p95 "
+                          f"{md['p95_latency_s']:.2f} s, {md['completion_rate']:.1%} (live "
+                          f"{placed['mean_latency_ratio']:.4f}x)")
             con.print(f"wrote {config.out}/report.json, {report['plot']}"
                       + (f", bag {report['bag']} ({report['bag_messages']} messages)"
                          if report["bag"] else ""))
@@ -187,6 +199,7 @@ class DemoCommand(Command):
         from offload_ros.transport.node_group import NodeGroup
         from offload_ros.transport.node_process import NodeProcess
         config = ConfigSchema(AgvControllerConfig).from_namespace(args)
+        placement = ConfigSchema(AigcPlacerConfig).from_namespace(args)
         paths = {"metrics": args.metrics, "journal": getattr(config, "journal", "")}
         ids = self._ids("--id", args.id, paths)
         if ids is None:
@@ -204,11 +217,13 @@ class DemoCommand(Command):
                 own = dataclasses.replace(config, journal=paths["journal"].replace("{id}", agv))
             nodes.append(AgvProcess(agv, sc, zenoh, args.time_scale, own,
                                     use_policy=not args.no_policy,
-                                    metrics=args.metrics.replace("{id}", agv)))
+                                    metrics=args.metrics.replace("{id}", agv),
+                                    placement=placement))
         if args.policy:
             from offload_ros.transport.policy_process import PolicyProcess
             nodes.append(PolicyProcess(ids[0] + "_policy", sc, zenoh, args.time_scale,
-                                       args.policy, tuple(ids)))
+                                       args.policy, tuple(ids),
+                                       ConfigSchema(PolicyServerConfig).from_namespace(args)))
         return NodeGroup(nodes).run()
 
     def _node(self, args: argparse.Namespace, sc: Scenario, zenoh: ZenohConfig) -> int:

@@ -52,6 +52,12 @@ class Seeding:
         return cls.TRAINING_NOISE_SEED_BASE + cls.int_seed(seed, "noise", *stream)
 
     @classmethod
+    def aigc_task_seed(cls, seed: int, episode: int) -> int:
+        """The AIGC task seed of held-out episode ``episode`` of ``aigc offload --seed
+        seed`` (what a live fleet's AGVs draw for the same tasks)."""
+        return cls.EVALUATION_SEED_BASE + seed * 100_000 + episode
+
+    @classmethod
     def evaluation_seeds(cls, n: int) -> list[int]:
         """The first ``n`` held-out scenario seeds (never used for training)."""
         return [cls.EVALUATION_SEED_BASE + k for k in range(n)]

@@ -18,6 +18,8 @@ from typing import Any
 
 from offload_ros.ros.ros_shell import RosShell
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
+from offload_ros.runtime.aigc_agv_node import AigcAgvNode
+from offload_ros.runtime.aigc_placer import AigcPlacer, AigcPlacerConfig
 from offload_ros.runtime.errors import NodeError
 
 
@@ -27,6 +29,7 @@ class AgvRosNode(RosShell):
         self.declare_parameter("agv_id", "agv1")
         self.declare_parameter("use_policy", True)
         self.cfg = self.config(AgvControllerConfig)
+        self.placement = self.config(AigcPlacerConfig)
         self.agv_id = self.get_parameter("agv_id").value
         self.use_policy = bool(self.get_parameter("use_policy").value)
         # a bad id fails here (the journal is opened once, by the controller that drives)
@@ -40,6 +43,24 @@ class AgvRosNode(RosShell):
             e: self.create_client(self.bridge.ros_type("Offload"), f"/{e}/offload",
                                   callback_group=self.group)
             for e in dict.fromkeys(spec.route)}
+        # hears the others' progress from now on; the controller's placer drives it later
+        self.aigc = AigcAgvNode(AigcPlacer(self.scenario, self.agv_id, self.placement)
+                                if self.placement.aigc_placement else None)
+        self.aigc_clients: dict[str, Any] = {}
+        if self.placement.aigc_placement:     # place AIGC tasks: ask, place, wait, tell
+            self.aigc_clients["decide"] = self.create_client(
+                self.bridge.ros_type("DecideAigc"), f"/{self.agv_id}/decide_aigc",
+                callback_group=self.group)
+            for e in self.scenario.edge_servers:
+                for kind, typename in (("place", "PlaceAigc"), ("state_at", "AigcStateAt")):
+                    self.aigc_clients[f"{e.id}/{kind}"] = self.create_client(
+                        self.bridge.ros_type(typename), f"/{e.id}/aigc/{kind}",
+                        callback_group=self.group)
+                self.subscribe(f"/{e.id}/aigc/results", "AigcResult", self.on_aigc)
+            for a in self.scenario.agvs:
+                if a.id != self.agv_id:
+                    self.subscribe(f"/{a.id}/aigc/progress", "AigcProgress", self.on_aigc)
+            self.publisher(f"/{self.agv_id}/aigc/progress", "AigcProgress")
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         for e in self.scenario.edge_servers:
             self.subscribe(f"/{e.id}/state", "EdgeServerState",
@@ -76,6 +97,33 @@ class AgvRosNode(RosShell):
             self.get_logger().warning(f"no answer from {es_id} to {request.request_id}")
         return answer
 
+    def on_aigc(self, msg: Any) -> None:
+        self.aigc.on_message(msg)          # thread-safe: a placement may wait on it
+
+    def place_decide(self, agv_id: str, obs: Any) -> int | None:
+        if not self.use_policy:
+            return None
+        answer = self.call(self.aigc_clients["decide"], "DecideAigc",
+                           self.aigc.decide_request(obs), self.placement.aigc_decide_timeout_s)
+        if answer is not None and not answer.ok:
+            self.get_logger().warning(f"the policy refused a placement: {answer.reason}")
+        return int(answer.action) if answer is not None and answer.ok else None
+
+    def place(self, es_id: str, task_id: str, task: Any, now: float) -> str | None:
+        answer = self.call(self.aigc_clients[f"{es_id}/place"], "PlaceAigc",
+                           self.aigc.place_request(task_id, task, now),
+                           self.placement.aigc_place_timeout_s)
+        if answer is None:
+            self.get_logger().warning(f"no answer from {es_id} to placing {task_id}")
+            return None
+        return "" if answer.admitted else (answer.reason or f"{es_id} refused")
+
+    def aigc_state_at(self, es_id: str, t: float) -> dict | None:
+        request = self.aigc.types.make("AigcStateAt_Request", time_s=t)
+        return AigcAgvNode.state_of(self.call(self.aigc_clients[f"{es_id}/state_at"],
+                                              "AigcStateAt", request,
+                                              self.placement.aigc_place_timeout_s))
+
     def publish(self, topic: str, typename: str, message: Any) -> None:
         super().publish(topic, typename, message)
         if typename == "AgvStatus":
@@ -83,7 +131,8 @@ class AgvRosNode(RosShell):
 
     # loop ------------------------------------------------------------------------------
     def services_ready(self) -> bool:
-        clients = list(self.offload_clients.values())
+        clients = list(self.offload_clients.values()) + \
+            [c for k, c in self.aigc_clients.items() if k != "decide" or self.use_policy]
         if self.use_policy:
             clients.append(self.decide_client)
         return all(c.service_is_ready() for c in clients) and \
@@ -126,7 +175,13 @@ class AgvRosNode(RosShell):
             return
         origin = 0.0 if self.sim_time else self.now_s()
         self.controller = c = AgvController(self.scenario, self.agv_id, self.cfg,
-                                            time_origin_s=origin, horizon_s=self.horizon)
+                                            time_origin_s=origin, horizon_s=self.horizon,
+                                            placement=self.placement)
+        if c.placer is not None:
+            fresh = AigcAgvNode(c.placer, resumed=c.resumed)
+            with self.aigc.cond:            # what came before it drove
+                fresh.progress, fresh.placed_s = self.aigc.progress, self.aigc.placed_s
+            self.aigc = fresh
         if c.resumed:       # respawned: it goes on from its journal, not from the start
             self.get_logger().info(
                 f"{self.agv_id} resumed from {self.cfg.journal}: cycle {c.returns}, stop "
@@ -152,9 +207,12 @@ class AgvRosNode(RosShell):
             now = self.now_s()
             self._drain()
             did = self.controller.step(now, self)
-            for note in self.controller.notes:
+            if self.aigc.run(now, self):
+                self.controller.save()
+            for note in self.controller.notes + self.aigc.notes:
                 self.get_logger().warning(note)
             self.controller.notes.clear()
+            self.aigc.notes.clear()
             if self.driver is not None:
                 self._drive_nav2(now)
             if not did and time.monotonic() - self.last_status >= self.cfg.status_period_s:

@@ -36,6 +36,17 @@ class EdgeServerRosNode(RosShell):
                                                        reason=reason))
         for a in self.scenario.agvs:
             self.subscribe(f"/{a.id}/status", "AgvStatus", self.on_status)
+        self.window_s = self.cfg.aigc_window_s * scale
+        if self.node.placement is not None:     # placed AIGC tasks, emulated on sim time
+            types = self.node.types
+            self.serve("PlaceAigc", f"/{self.es_id}/aigc/place", self.on_place,
+                       lambda reason: types.make("PlaceAigc_Response", reason=reason))
+            self.serve("AigcStateAt", f"/{self.es_id}/aigc/state_at", self.on_state_at,
+                       lambda reason: types.make("AigcStateAt_Response"))
+            for a in self.scenario.agvs:
+                self.subscribe(f"/{a.id}/aigc/progress", "AigcProgress", self.on_progress)
+            self.publisher(f"/{self.es_id}/aigc/results", "AigcResult")
+            self.publish(f"/{self.es_id}/aigc/state", "AigcEdgeState", self.node.place_state())
         if self.aigc is not None:      # announced now, so a recorder has it before results
             self.publisher(f"/{self.es_id}/aigc/results", "AigcResult")
         self.publish_state(self.now_s() if not self.sim_time else 0.0)   # here, and ready
@@ -49,6 +60,25 @@ class EdgeServerRosNode(RosShell):
         with self.cond:
             self.node.on_agv_status(status)
             self.cond.notify_all()
+
+    def on_place(self, req: Any) -> Any:
+        with self.cond:
+            answer = self.node.handle_place(req, self.now_s())
+            if answer.admitted:        # the state of this epoch, this placement in it
+                self.publish(f"/{self.es_id}/aigc/state", "AigcEdgeState",
+                             self.node.place_state(placed=True))
+        if not answer.admitted and "es_queue_max" not in answer.reason:
+            self.get_logger().warning(f"refused AIGC task {req.task.task_id} from "
+                                      f"{req.agv_id}: {answer.reason}")
+        return answer
+
+    def on_state_at(self, req: Any) -> Any:
+        with self.cond:
+            return self.node.place_state_at(req)
+
+    def on_progress(self, msg: Any) -> None:
+        with self.cond:
+            self.node.on_aigc_progress(msg)
 
     def on_offload(self, req: Any) -> Any:
         deadline = time.monotonic() + self.cfg.order_timeout_s
@@ -80,8 +110,14 @@ class EdgeServerRosNode(RosShell):
                 if note:
                     self.get_logger().info(note)
                 inbox, self.node.aigc_inbox = self.node.aigc_inbox, []
+                placed = self.node.place_step(now, self.window_s)
+                for result in placed:
+                    self.publish(f"/{self.es_id}/aigc/results", "AigcResult", result)
                 if time.monotonic() - last >= self.cfg.state_period_s:
                     self.publish_state(now)
+                    if self.node.placement is not None:
+                        self.publish(f"/{self.es_id}/aigc/state", "AigcEdgeState",
+                                     self.node.place_state())
                     last = time.monotonic()
             if self.aigc is not None:
                 for task, agv, stamp in inbox:

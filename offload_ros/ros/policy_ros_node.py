@@ -1,5 +1,6 @@
 """``ros2 run offload_ros policy_node --ros-args -p agvs:=[agv1] -p policy:=mcoo``: a
-PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in the launch files).
+PolicyServer answering ``/<agv>/decide`` (decentralised: one per AGV in the launch files), and
+``/<agv>/decide_aigc`` when ``aigc_policy`` names an AIGC placement policy.
 ``agvs`` is a string array (a single id as a plain string is taken too); a request the policy
 cannot handle is answered ``ok = False`` with the reason and logged. A policy that plans from
 the fleet's state (``rollout``) also subscribes to every ``/<agv>/status``, ``/<es>/state``
@@ -40,6 +41,10 @@ class PolicyRosNode(RosShell):
                 self.subscribe(f"/{e.id}/pheromones", "Pheromone", self.server.on_pheromone)
         for agv in sorted(self.server.serves):
             self.serve("Decide", f"/{agv}/decide", self.on_decide, self.refusal)
+        for agv in sorted(self.server.aigc):          # aigc_policy set: AIGC placements too
+            self.serve("DecideAigc", f"/{agv}/decide_aigc", self.on_decide_aigc,
+                       lambda reason: self.server.types.make(
+                           "DecideAigc_Response", ok=False, reason=reason))
         self.get_logger().info(f"policy {self.server.name} ready for "
                                + ", ".join(sorted(self.server.serves)))
 
@@ -58,6 +63,14 @@ class PolicyRosNode(RosShell):
             self.get_logger().warning(
                 f"planned {request.agv_id}'s decision at {request.time_s:.2f} s without "
                 f"{owed} (after {self.server.config.state_wait_s:.2f} s)")
+        return answer
+
+
+    def on_decide_aigc(self, request: Any) -> Any:
+        answer = self.server.answer_aigc(request)
+        if not answer.ok:
+            self.get_logger().warning(f"refused a placement for {request.agv_id}: "
+                                      f"{answer.reason}")
         return answer
 
 

@@ -27,7 +27,9 @@ class SimClockRosNode(RosShell):
         self.cfg = self.config(SimClockConfig)
         self.end = self.config(FleetMonitorConfig)
         self.clock = SimClock(self.cfg.time_scale)
-        self.monitor = FleetMonitor(self.scenario, self.end.policy, self.end.noise_seed)
+        self.monitor = FleetMonitor(self.scenario, self.end.policy, self.end.noise_seed,
+                                    aigc_policy=self.end.aigc_policy,
+                                    aigc_seed=self.end.aigc_seed)
         self.lock = threading.Lock()
         self.phase = WAITING
         self.code = 0

@@ -30,6 +30,7 @@ from offload_ros.bag.message_types import MessageTypes
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.agv_journal import AgvJournal
+from offload_ros.runtime.aigc_placer import AigcPlacer, AigcPlacerConfig
 from offload_ros.runtime.edge_server_node import ADMITTED, QUEUED, REJECTED, UNKNOWN, \
     EdgeServerNode
 from offload_ros.runtime.errors import NodeError
@@ -111,10 +112,15 @@ class AgvController:
     def __init__(self, scenario: Scenario, agv_id: str, config: AgvControllerConfig | None = None,
                  *, run_id: str | None = None, sim: Simulator | None = None,
                  sim_config: SimulatorConfig | None = None, time_origin_s: float = 0.0,
-                 horizon_s: float | None = None) -> None:
+                 horizon_s: float | None = None,
+                 placement: AigcPlacerConfig | None = None) -> None:
         """``time_origin_s`` shifts the schedule (real time on robots: the node's start);
-        ``horizon_s`` overrides the scenario's (``math.inf``: until stopped)."""
+        ``horizon_s`` overrides the scenario's (``math.inf``: until stopped); ``placement``
+        with ``aigc_placement`` on: the AGV also places its AIGC tasks (``placer``, its
+        state in this journal)."""
         self.config = config or AgvControllerConfig()
+        self.placer = AigcPlacer(scenario, agv_id, placement) \
+            if placement is not None and placement.aigc_placement else None
         try:
             self.m = scenario.agv_index(agv_id)
         except Exception as err:  # noqa: BLE001 - ModelError
@@ -178,6 +184,8 @@ class AgvController:
         out.update(agv_id=self.agv_id, short=self.short, counts=self.counts, next=self.next,
                    door=self.door, in_doubt=self.in_doubt, outbox=self.outbox,
                    aigc_queue=self.aigc_queue, aigc_rng=self.aigc_rng.bit_generator.state)
+        if self.placer is not None:
+            out["aigc_placer"] = self.placer.snapshot()
         return out
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -198,6 +206,8 @@ class AgvController:
         except (KeyError, TypeError, ValueError) as err:
             raise NodeError(f"journal {self.config.journal}: not an AGV journal "
                             f"({err!r})") from err
+        if self.placer is not None and state.get("aigc_placer"):
+            self.placer.restore(state["aigc_placer"])
         if self.outbox is not None and self.outbox["fields"]["last_stop"]:
             self.pending = (self.outbox["rid"], self._request(self.outbox["fields"]))
         self.resumed = True

@@ -7,8 +7,6 @@ a transport; here it shows that the live parts, placed the same tasks, reproduce
 
 from __future__ import annotations
 
-import numpy as np
-
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.aigc_edge import AigcEdge
@@ -70,13 +68,5 @@ class AigcLocalFleet:
         return self.summary()
 
     def summary(self) -> dict:
-        lat = np.array([x for p in self.placers for x in p.latencies(self.now)])
-        n = len(lat)
-        return {"tasks": n, "finished": sum(p.finished() for p in self.placers),
-                "mean_latency_s": float(lat.mean()) if n else 0.0,
-                "p95_latency_s": float(np.percentile(lat, 95)) if n else 0.0,
-                "completion_rate": sum(p.met() for p in self.placers) / n if n else 1.0,
-                "expired": sum(p.expired() for p in self.placers),
-                "refusals": sum(p.counts["refusals"] for p in self.placers),
-                "holds": sum(p.counts["holds"] for p in self.placers),
-                "epochs": self.epochs, "end_s": self.now}
+        return {**AigcPlacer.summary(self.placers, self.now), "epochs": self.epochs,
+                "end_s": self.now}

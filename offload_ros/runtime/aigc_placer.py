@@ -10,6 +10,7 @@ observation. A refused placement (the server is full) keeps the task for the nex
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -30,9 +31,28 @@ from offload_ros.sim.errors import SimError
 class AigcPlacerConfig:
     """An AGV's AIGC knobs (the tasks themselves are the scenario's ``aigc:`` section)."""
 
+    aigc_placement: bool = field(default=False, metadata={
+        "help": "emit the scenario's aigc: tasks and place each on an edge server, asking "
+                "the policy node (/<agv>/decide_aigc) once per epoch"})
     aigc_seed: int = field(default=0, metadata={
-        "help": "episode seed of the AGV's AIGC tasks (as aigc offload's task seeds; the "
-                "same seed gives every AGV the same tasks as the model)"})
+        "help": "episode seed of the AGV's AIGC tasks (aigc offload's task seeds: the same "
+                "seed gives every AGV the tasks the model gives it)"})
+    aigc_decide_timeout_s: float = field(default=0.2, metadata={
+        "help": "wait this long for the policy's placement, then place by least expected "
+                "finish time (greedy)", "unit": "s of wall time"})
+    aigc_place_timeout_s: float = field(default=0.2, metadata={
+        "help": "wait this long for the edge server's answer; none: the same server again "
+                "next epoch", "unit": "s of wall time"})
+    aigc_wait_s: float = field(default=2.0, metadata={
+        "help": "wait this long for every other AGV to have decided the epochs before this "
+                "one (/<agv>/aigc/progress), then decide without the ones that have not "
+                "(absent until they speak again)", "unit": "s of wall time"})
+
+    def __post_init__(self) -> None:
+        for name in ("aigc_decide_timeout_s", "aigc_place_timeout_s", "aigc_wait_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise NodeError(f"{name}: must be a finite number > 0, got {value!r}")
 
 
 class AigcPorts(Protocol):
@@ -59,15 +79,18 @@ class AigcPlacer:
         self.view.reset(0, tasks=[])
         self.settings = self.view.settings
         self.es_ids = [e.id for e in scenario.edge_servers]
+        self.agv_ids = [a.id for a in scenario.agvs]
         self.tasks = self.view.draw_tasks(self.config.aigc_seed, self.i)
         for n, task in enumerate(self.tasks):
             task.id = n
+        self.ids = {self.task_id(t): t for t in self.tasks}
         self.arrived = 0
         self.waiting: deque[AigcTask] = deque()
         self.placed: dict[str, AigcTask] = {}
         self.doubt: str | None = None      # the server its head was sent to, no answer yet
+        self.projectors: dict[str, AigcEdge] = {}   # models to play states forward on
         self.outcomes: dict[str, AigcOutcome] = {}
-        self.counts = {"holds": 0, "refusals": 0, "fallbacks": 0, "late": 0}
+        self.counts = {"holds": 0, "refusals": 0, "fallbacks": 0}
         self.fallback = AigcGreedyPlanner()
 
     def task_id(self, task: AigcTask) -> str:
@@ -94,7 +117,9 @@ class AigcPlacer:
                 state = {"time_s": t, "tasks": {}, "uploads": [], "queue": [], "batch": [],
                          "batch_end_s": np.inf, "wake_s": np.inf, "downloads": []}
             elif state.get("time_s", t) < t - EPS:
-                state = AigcEdge(self.scenario, es_id, self.settings, state=state).projected(t)
+                if es_id not in self.projectors:
+                    self.projectors[es_id] = AigcEdge(self.scenario, es_id, self.settings)
+                state = self.projectors[es_id].play(state, t)
             try:
                 view.set_es_state(j, state)
             except SimError as err:
@@ -138,13 +163,45 @@ class AigcPlacer:
         return es_id
 
     def on_outcome(self, outcome: AigcOutcome) -> bool:
-        """A result for one of this AGV's tasks; False if it is not one placed and open (a
-        repeat, or another AGV's)."""
-        if outcome.task_id not in self.placed:
+        """A result for one of this AGV's tasks; False if it is not one of them, or it has
+        one already (a repeat)."""
+        if outcome.task_id in self.outcomes or outcome.task_id not in self.ids:
             return False
-        del self.placed[outcome.task_id]
+        self.placed.pop(outcome.task_id, None)
         self.outcomes[outcome.task_id] = outcome
         return True
+
+    def next_epoch(self, t: float) -> float:
+        """The first epoch start at or after ``t`` at which there may be work: now while a
+        task waits, else the epoch of the next arrival (``inf``: no more tasks)."""
+        eps = self.settings.epoch_s
+        if not self.waiting:
+            if self.arrived >= len(self.tasks):
+                return math.inf
+            t = max(t, self.tasks[self.arrived].arrival_s)
+        return math.ceil(t / eps - EPS) * eps
+
+    def snapshot(self) -> dict:
+        """What a restarted AGV needs to go on placing (JSON; the tasks are drawn again)."""
+        return {"arrived": self.arrived, "waiting": [t.id for t in self.waiting],
+                "placed": sorted(self.placed), "doubt": self.doubt,
+                "counts": dict(self.counts),
+                "outcomes": {k: [o.es, o.finish_s, o.latency_s, o.expired, o.cls]
+                             for k, o in self.outcomes.items()}}
+
+    def restore(self, state: dict) -> None:
+        try:
+            self.arrived = int(state["arrived"])
+            self.waiting = deque(self.tasks[int(i)] for i in state["waiting"])
+            self.placed = {k: self.ids[k] for k in state["placed"]}
+            self.doubt = state["doubt"]
+            self.counts.update(state["counts"])
+            self.outcomes = {k: AigcOutcome(k, self.i, int(es), float(f), float(lat),
+                                            bool(exp), str(cls))
+                             for k, (es, f, lat, exp, cls) in state["outcomes"].items()}
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise NodeError(f"{self.agv_id}: not an AIGC placement journal entry "
+                            f"({err!r})") from err
 
     def latencies(self, now: float) -> list[float]:
         """Each arrived task's latency, or the time it has been in the system so far."""
@@ -154,8 +211,25 @@ class AigcPlacer:
             out.append(done.latency_s if done is not None else now - task.arrival_s)
         return out
 
+    @staticmethod
+    def summary(placers: list["AigcPlacer"], now: float) -> dict:
+        """A fleet's placed tasks at ``now``, with the keys of
+        :meth:`AigcSimulator.summary` (an unfinished task counts the time it has been in
+        the system)."""
+        lat = np.array([x for p in placers for x in p.latencies(now)])
+        n = len(lat)
+        return {"tasks": n, "finished": sum(p.finished() for p in placers),
+                "mean_latency_s": float(lat.mean()) if n else 0.0,
+                "p95_latency_s": float(np.percentile(lat, 95)) if n else 0.0,
+                "completion_rate": sum(p.met() for p in placers) / n if n else 1.0,
+                "expired": sum(p.expired() for p in placers),
+                "refusals": sum(p.counts["refusals"] for p in placers),
+                "holds": sum(p.counts["holds"] for p in placers)}
+
     def met(self) -> int:
-        return sum(1 for o in self.outcomes.values() if o.met)
+        """Tasks back within their deadline (not dropped in a queue)."""
+        return sum(1 for k, o in self.outcomes.items() if not o.expired and
+                   o.latency_s <= self.ids[k].deadline_s + EPS)
 
     def finished(self) -> int:
         return len(self.outcomes)

@@ -17,6 +17,7 @@ with its first answer and admits nothing.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +26,10 @@ from offload_ros.aigc.defect_image_generator import CLASSES
 from offload_ros.bag.message_types import MessageTypes
 from offload_ros.model.aigc_offload.generation_service_config import GenerationServiceConfig
 from offload_ros.model.scenario import Scenario
+from offload_ros.runtime.aigc_edge import AigcEdge
 from offload_ros.runtime.edge_journal import EdgeJournal
 from offload_ros.runtime.errors import NodeError
+from offload_ros.sim.aigc_offload.aigc_simulator import AigcTask
 
 ADMITTED, QUEUED, REJECTED, UNKNOWN = 0, 1, 2, 3
 _EPS_KB = 1e-9
@@ -57,6 +60,14 @@ class EdgeServerNodeConfig:
                 "(as simulate --noise-seed; no section: the file's rate)"})
     aigc: bool = field(default=True, metadata={
         "help": "run AIGC tasks with the shipped diffusion model (loaded at the first task)"})
+    aigc_placement: bool = field(default=False, metadata={
+        "help": "serve AIGC placements on /<es>/aigc/place: uploads, batched compute and "
+                "downloads emulated on sim time by the AIGC model (as aigc offload runs "
+                "them), state on /<es>/aigc/state, outcomes on /<es>/aigc/results"})
+    aigc_window_s: float = field(default=3.0, metadata={
+        "help": "placements that come this late are still served at their own instant "
+                "(in order); outcomes are published this much later", "unit": "s of wall "
+                "time"})
 
 
 class _Door:
@@ -112,6 +123,10 @@ class EdgeServerNode:
         # the ids answered, so that none is run or counted twice
         self.aigc_open: dict[str, dict[str, Any]] = {}
         self.aigc_done: set[str] = set()
+        # placed AIGC tasks (journalled with the rest: a restart goes on from the state saved
+        # at each admission and after each outcome)
+        self.placement = AigcEdge(scenario, es_id) if self.config.aigc_placement else None
+        self.aigc_progress: dict[str, float] = {}   # AGV -> it places nothing before this
         self._resumed = False
         self._journalled_t = -1.0
         self.due: dict[str, tuple[float, int]] = {}      # AGV -> its next event here
@@ -337,6 +352,102 @@ class EdgeServerNode:
     def _response(self, answer: dict[str, Any]) -> Any:
         return self.types.make("Offload_Response", **answer)
 
+    # ------------------------------------------------------------------ placed AIGC tasks
+    def handle_place(self, req: Any, now: float) -> Any:
+        """A ``PlaceAigc_Request``: admit the task (its upload starts at ``req.stamp_s``),
+        journalled before the answer, or say why not (full, or a bad request)."""
+        if self.placement is None:
+            return self._place_answer(False, f"{self.es_id} takes no AIGC placements "
+                                             "(aigc_placement is off)")
+        problem = self._place_problem(req, now)
+        if problem:
+            self.counts["rejected"] += 1
+            return self._place_answer(False, problem)
+        t, s = req.task, self.placement.settings
+        task = AigcTask(0, self.rank[req.agv_id], req.arrival_s, t.defect_class, int(t.images),
+                        int(t.steps), int(t.resolution), float(t.input_kb),
+                        s.output_kb(int(t.images), int(t.resolution)),
+                        t.deadline_s - req.arrival_s,
+                        s.task_s(int(t.images), int(t.steps), int(t.resolution)))
+        reason = self.placement.place(t.task_id, task, req.stamp_s)
+        if not reason and self.journal is not None:
+            self.journal.save(self.snapshot())
+        return self._place_answer(not reason, reason)
+
+    def _place_problem(self, req: Any, now: float) -> str:
+        t = req.task
+        if req.agv_id not in self.rank:
+            return f"agv_id: {req.agv_id!r} is not in scenario {self.scenario.name!r}"
+        if not t.task_id:
+            return "task.task_id: empty"
+        for name, value in (("stamp_s", req.stamp_s), ("arrival_s", req.arrival_s),
+                            ("task.input_kb", t.input_kb), ("task.deadline_s", t.deadline_s)):
+            if not math.isfinite(value):
+                return f"{name}: not a finite number ({value!r})"
+        if req.stamp_s > now + self.config.max_skew_s:
+            return (f"stamp_s: {req.stamp_s:.1f} s is more than max_skew_s ahead of the "
+                    f"server's {now:.1f} s")
+        if req.arrival_s > req.stamp_s + 1e-9 or req.arrival_s < 0:
+            return f"arrival_s: {req.arrival_s!r} must be in [0, stamp_s]"
+        if not (t.images >= 1 and t.steps >= 1 and t.resolution >= 1 and t.input_kb >= 0):
+            return "task: images, steps and resolution must be >= 1, input_kb >= 0"
+        return ""
+
+    def _place_answer(self, admitted: bool, reason: str) -> Any:
+        return self.types.make("PlaceAigc_Response", admitted=admitted, reason=reason)
+
+    def on_aigc_progress(self, msg: Any) -> None:
+        """An AGV's ``AigcProgress``: it will place nothing stamped before ``next_s``."""
+        if msg.agv_id not in self.rank:
+            raise NodeError(f"AIGC progress of {msg.agv_id!r}, not an AGV of "
+                            f"{self.scenario.name!r}")
+        self.aigc_progress[msg.agv_id] = msg.next_s
+
+    def place_step(self, now: float, window_s: float = 0.0) -> list[Any]:
+        """Commit placed tasks as far as no placement can come before: the epoch every AGV
+        has decided up to (their progress), but at least ``window_s`` (sim seconds) behind
+        ``now`` (an AGV that does not progress is waited for that long) and not past
+        ``now``'s epoch; the ``AigcResult`` of each task finished by then (stamped when its
+        images were back, or when it was dropped), journalled as the server's state after
+        them."""
+        if self.placement is None:
+            return []
+        decided = min((self.aigc_progress.get(a, -math.inf) for a in self.rank),
+                      default=math.inf)
+        commit = min(now, max(decided, now - window_s))
+        outcomes = self.placement.advance(self.placement.epoch_start_at(commit))
+        if outcomes and self.journal is not None:
+            self.journal.save(self.snapshot())
+        ids = [a.id for a in self.scenario.agvs]
+        return [self.types.make(
+            "AigcResult", header={"stamp": MessageTypes.stamp(o.finish_s)}, task_id=o.task_id,
+            agv_id=ids[o.agv], es_id=self.es_id, status=1 if o.expired else 0,
+            reason="its deadline passed while it waited in the queue" if o.expired else "",
+            defect_class=o.cls, submitted_s=o.finish_s - o.latency_s, latency_s=o.latency_s)
+            for o in outcomes]
+
+    def place_state_at(self, req: Any) -> Any:
+        """An ``AigcStateAt_Request`` → its response: the state at ``req.time_s`` with the
+        placements stamped before it (an empty state when placement is off)."""
+        if self.placement is None or not math.isfinite(req.time_s):
+            return self.types.make("AigcStateAt_Response")
+        return self.types.make("AigcStateAt_Response", state=self._state_msg(
+            self.placement.state_at(req.time_s)))
+
+    def place_state(self, placed: bool = False) -> Any:
+        """The ``AigcEdgeState`` (what AGVs build their observations from): where the
+        server's model is, or (``placed``) just after the last placement's instant."""
+        p = self.placement
+        return self._state_msg(p.placed_state if placed and p.placed_state is not None
+                               else p.state())
+
+    def _state_msg(self, state: dict) -> Any:
+        p = self.placement
+        return self.types.make(
+            "AigcEdgeState", header={"stamp": MessageTypes.stamp(state["time_s"])},
+            es_id=self.es_id, load=len(state["tasks"]) - len(state["downloads"]),
+            owed_s=p.owed_s(state), state_json=json.dumps(state))
+
     # ------------------------------------------------------------------ state
     def state_at(self, t: float) -> Any:
         """The ``EdgeServerState`` at ``t``, never past the horizon (projected; the model
@@ -380,7 +491,8 @@ class EdgeServerNode:
                 "doors": {rid: [d.agv_id, d.remaining, d.released_s]
                           for rid, d in self.doors.items()},
                 "counts": self.counts, "aigc_open": self.aigc_open,
-                "aigc_done": sorted(self.aigc_done)}
+                "aigc_done": sorted(self.aigc_done),
+                "aigc_placement": self.placement.journal() if self.placement else None}
 
     def _resume(self) -> None:
         state, answers = self.journal.load()
@@ -400,6 +512,9 @@ class EdgeServerNode:
         self.queue = [self.doors[rid] for rid in state["queue"]]
         self.aigc_open = dict(state.get("aigc_open", {}))
         self.aigc_done = set(state.get("aigc_done", ()))
+        if self.placement is not None and state.get("aigc_placement"):
+            self.placement = AigcEdge.resume(self.scenario, self.es_id,
+                                             state["aigc_placement"])
         for entry in self.aigc_open.values():           # run again: none was answered
             self.aigc_inbox.append((self.types.make("OffloadTask", **entry["task"]),
                                     entry["agv"], entry["stamp"]))

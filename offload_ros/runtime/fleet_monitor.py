@@ -43,6 +43,11 @@ class FleetMonitorConfig:
     ready_timeout_s: float = field(default=180.0, metadata={
         "help": "longest wait for every node to announce itself before sim time starts",
         "unit": "s of wall time"})
+    aigc_policy: str = field(default="", metadata={
+        "help": "the AGVs' AIGC placement policy, for the report's aigc offload comparison "
+                "('' = the AGVs place no AIGC tasks)"})
+    aigc_seed: int = field(default=0, metadata={
+        "help": "the AGVs' AIGC task seed (their aigc_seed), for the same comparison"})
     settle_timeout_s: float = field(default=120.0, metadata={
         "help": "longest wait after the horizon for every node to report its end and every "
                 "server to answer its AIGC tasks (as the demo waits)",
@@ -55,8 +60,12 @@ class FleetMonitor:
     :meth:`missing` before the clock starts and :meth:`unsettled` after the horizon; then
     :meth:`mark` the states, wait until :meth:`refreshed`, and :meth:`report`."""
 
-    def __init__(self, scenario: Scenario, policy: str, noise_seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, policy: str, noise_seed: int = 0, *,
+                 aigc_policy: str = "", aigc_seed: int = 0) -> None:
+        """``aigc_policy``: the AGVs place AIGC tasks (seed ``aigc_seed``) with it; the
+        report then sets them beside ``aigc offload``'s episode."""
         self.scenario, self.policy, self.noise_seed = scenario, policy, noise_seed
+        self.aigc_policy, self.aigc_seed = aigc_policy, aigc_seed
         self.agv_ids = tuple(a.id for a in scenario.agvs)
         self.es_ids = tuple(e.id for e in scenario.edge_servers)
         self.status: dict[str, Any] = {}
@@ -192,9 +201,39 @@ class FleetMonitor:
         out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
                        "mean_latency_s": sum(lat) / len(lat) if lat else None,
                        "p95_latency_s": float(np.percentile(lat, 95)) if lat else None}
+        if self.aigc_policy:
+            out["aigc_placement"] = self.placement_report()
         out["bag"] = bag
         out["bag_messages"] = bag_messages
         return out
+
+    def placement_report(self) -> dict[str, Any]:
+        """The placed AIGC tasks (from their results) beside ``aigc offload``'s episode on
+        the same tasks with the same policy: tasks, mean and p95 latency, completion."""
+        from offload_ros.evaluation.aigc_offload.aigc_offload_evaluation import \
+            AigcOffloadEvaluation
+        from offload_ros.runtime.aigc_agv_node import AigcAgvNode
+        from offload_ros.runtime.aigc_placer import AigcPlacer, AigcPlacerConfig
+        cfg = AigcPlacerConfig(aigc_placement=True, aigc_seed=self.aigc_seed)
+        placers = [AigcPlacer(self.scenario, a, cfg) for a in self.agv_ids]
+        nodes = [AigcAgvNode(p) for p in placers]
+        for msg in self.aigc:
+            for node in nodes:
+                node.on_message(msg)
+        horizon = placers[0].settings.horizon_s
+        end = max([MessageTypes.seconds(r.header.stamp) for r in self.aigc] +
+                  [min(self.scenario.horizon_s, horizon)])
+        for p in placers:
+            p.admit(min(end, horizon))
+        live = AigcPlacer.summary(placers, end)
+        model, _ = AigcOffloadEvaluation(self.aigc_policy).episode(self.scenario,
+                                                                    self.aigc_seed)
+        keys = ("tasks", "finished", "mean_latency_s", "p95_latency_s", "completion_rate",
+                "expired")
+        return {"policy": self.aigc_policy, "task_seed": self.aigc_seed,
+                "live": {k: live[k] for k in keys}, "model": {k: model[k] for k in keys},
+                "mean_latency_ratio": live["mean_latency_s"] / model["mean_latency_s"]
+                if model["mean_latency_s"] else 1.0}
 
     @staticmethod
     def headline(report: dict) -> str:

@@ -16,7 +16,10 @@ from offload_ros.bag.message_types import MessageTypes
 from offload_ros.evaluation.errors import EvaluationError
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
+from offload_ros.model.seeding import Seeding
+from offload_ros.runtime.aigc_placement_server import AigcPlacementServer
 from offload_ros.runtime.errors import NodeError
+from offload_ros.sim.aigc_offload.aigc_observation import AigcObservation
 from offload_ros.runtime.fleet_view import FleetView
 from offload_ros.sim.action_set import ActionSet
 from offload_ros.sim.observation import Observation
@@ -34,6 +37,10 @@ class PolicyServerConfig:
         "help": "a policy that plans from the fleet's state (rollout) waits this long for "
                 "the messages that describe the decision's instant, then plans from what it "
                 "has (keep it under the AGVs' decide_timeout_s)", "unit": "s of wall time"})
+
+    aigc_policy: str = field(default="", metadata={
+        "help": "AIGC placement policy answering /<agv>/decide_aigc (random, nearest, "
+                "greedy, batch_greedy, amarl, concat, idqn, NAME:CHECKPOINT; '' = none)"})
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.state_wait_s) and self.state_wait_s >= 0):
@@ -75,6 +82,10 @@ class PolicyServer:
         #: what the last of them lacked
         self.incomplete, self.last_owed = 0, ""
         self._deciding = threading.Lock()
+        #: each served AGV's AIGC placement policy (a stream of its own)
+        self.aigc = {agv: AigcPlacementServer(scenario, self.config.aigc_policy,
+                                              Seeding.int_seed(0, "aigc-policy", agv))
+                     for agv in sorted(self.serves)} if self.config.aigc_policy else {}
 
     # inputs of a state-planning policy (ignored by the others): NodeError for a bad one
     def on_agv_status(self, msg: Any) -> None:
@@ -132,6 +143,26 @@ class PolicyServer:
             amount, action = self._decide(self.policy, obs, self.view)
         return self.types.make("Decide_Response", ok=True, amount_kb=amount, action=action,
                                policy=self.name), owed
+
+    def answer_aigc(self, req: Any) -> Any:
+        """A ``DecideAigc_Request`` → its ``DecideAigc_Response``: the AGV's AIGC policy on
+        the row it sent (``ok = False`` with the reason for a request that is not one)."""
+        server = self.aigc.get(req.agv_id)
+        try:
+            if server is None:
+                raise NodeError(f"no AIGC placement policy for {req.agv_id!r} here" +
+                                ("" if self.aigc else " (aigc_policy is empty)"))
+            obs = AigcObservation.of(req.features, req.eft_s, req.eft_batch_s, req.distance_m,
+                                     [True])
+            with self._deciding:
+                action = server.decide(obs)
+        except (NodeError, ValueError) as err:
+            with self._deciding:
+                self.refused += 1
+            return self.types.make("DecideAigc_Response", ok=False, policy=server.name
+                                   if server else "", reason=str(err))
+        return self.types.make("DecideAigc_Response", ok=True, action=action,
+                               policy=server.name)
 
     def _decide(self, policy: Any, obs: Observation,
                 view: FleetView | None) -> tuple[float, int]:

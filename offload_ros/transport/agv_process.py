@@ -8,6 +8,8 @@ from typing import Any
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
+from offload_ros.runtime.aigc_placer import AigcPlacerConfig
+from offload_ros.runtime.aigc_agv_node import AigcAgvNode
 from offload_ros.runtime.errors import NodeError
 from offload_ros.transport.node_process import NodeProcess
 from offload_ros.transport.zenoh_config import ZenohConfig
@@ -18,19 +20,22 @@ class AgvProcess(NodeProcess):
 
     def __init__(self, agv_id: str, scenario: Scenario, zenoh: ZenohConfig, time_scale: float,
                  config: AgvControllerConfig, use_policy: bool = True,
-                 metrics: str = "") -> None:
+                 metrics: str = "", placement: AigcPlacerConfig | None = None) -> None:
         if config.mode != "kinematic":
             raise NodeError("mode: the Zenoh shell drives AGVs kinematically; Nav2 mode "
                             "needs the ROS 2 shell (ros2 launch offload_ros agv.launch.py)")
         self.config = config
-        self.controller = AgvController(scenario, agv_id, config)
+        self.placement = placement or AigcPlacerConfig()
+        self.controller = AgvController(scenario, agv_id, config, placement=placement)
+        self.aigc = AigcAgvNode(self.controller.placer, resumed=self.controller.resumed)
         super().__init__(agv_id, scenario, zenoh, time_scale)   # bad input fails before this
         self.use_policy = use_policy
         self.metrics_path = metrics
         # (sim time, value) per call: decision and offload round trips (wall ms), and how
         # far behind sim time an offer left (sim s)
         self.metrics: dict[str, list[tuple[float, float]]] = {
-            "decide_ms": [], "offload_ms": [], "lag_s": []}
+            "decide_ms": [], "offload_ms": [], "lag_s": [], "aigc_decide_ms": [],
+            "aigc_place_ms": [], "aigc_state_ms": []}
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.last_status = 0.0
 
@@ -64,8 +69,38 @@ class AgvProcess(NodeProcess):
                              request.request_id, request.stamp_s)
         return answer
 
+    def place_decide(self, agv_id: str, obs: Any) -> int | None:
+        if not self.use_policy:
+            return None
+        request = self.aigc.decide_request(obs)
+        answer = self._timed_call(f"/{self.name}/decide_aigc", "DecideAigc", request,
+                                  self.placement.aigc_decide_timeout_s, "aigc_decide_ms",
+                                  request.time_s)
+        if answer is not None and not answer.ok:
+            self.log.warning("the policy refused a placement: %s", answer.reason)
+        return int(answer.action) if answer is not None and answer.ok else None
+
+    def on_aigc(self, msg: Any, sender: str) -> None:
+        try:
+            self.aigc.on_message(msg)
+        except NodeError as err:
+            self.log.warning("dropped an AIGC message from %s: %s", sender, err)
+        self.wake.set()
+
+    def aigc_state_at(self, es_id: str, t: float) -> dict | None:
+        request = self.aigc.types.make("AigcStateAt_Request", time_s=t)
+        answer = self._timed_call(f"/{es_id}/aigc/state_at", "AigcStateAt", request,
+                                  self.placement.aigc_place_timeout_s, "aigc_state_ms", t)
+        return self.aigc.state_of(answer)
+
+    def place(self, es_id: str, task_id: str, task: Any, now: float) -> str | None:
+        request = self.aigc.place_request(task_id, task, now)
+        answer = self._timed_call(f"/{es_id}/aigc/place", "PlaceAigc", request,
+                                  self.placement.aigc_place_timeout_s, "aigc_place_ms", now)
+        return self.aigc.answer(es_id, answer, self.log)
+
     def publish(self, topic: str, typename: str, message: Any) -> None:
-        keep = 32 if typename == "Pheromone" else 0
+        keep = 32 if typename == "Pheromone" else (1 if typename == "AigcProgress" else 0)
         self.bus.publish(topic, typename, message, keep=keep)
         if typename == "AgvStatus":
             self.last_status = time.monotonic()
@@ -83,6 +118,11 @@ class AgvProcess(NodeProcess):
                            lambda m, s: put(("state", m)), transient=True)
         self.bus.subscribe("/*/pheromones", "Pheromone",
                            lambda m, s: put(("pheromone", m, s)), transient=True)
+        if c.placer is not None:        # (thread-safe: a placement may be waiting on them)
+            self.bus.subscribe("/*/aigc/progress", "AigcProgress", self.on_aigc,
+                               transient=True)
+            self.bus.subscribe("/*/aigc/results", "AigcResult", self.on_aigc)
+            self.aigc.tell(self)
 
     def tick(self, now: float) -> float:
         c = self.controller
@@ -99,6 +139,11 @@ class AgvProcess(NodeProcess):
                 except NodeError as err:
                     self.log.warning("dropped a pheromone from %s: %s", item[2], err)
         did = c.step(now, self)
+        if self.aigc.run(now, self):
+            c.save()
+        for note in self.aigc.notes:
+            self.log.warning("%s", note)
+        self.aigc.notes.clear()
         for note in c.notes:
             self.log.warning("%s", note)
         c.notes.clear()
@@ -110,9 +155,17 @@ class AgvProcess(NodeProcess):
             pause = min(pause, self.clock.wall_until(nxt[0]))
         if c.in_doubt or c.pending:
             pause = min(pause, 0.05)
-        return pause
+        if self.aigc.blocked:            # an AIGC epoch waits for the others' progress
+            return min(pause, 0.005)
+        return min(pause, self.clock.wall_until(self.aigc.next_s))
 
     def finish(self) -> None:
+        p = self.controller.placer
+        if p is not None:
+            self.log.info("AIGC: %d tasks placed of %d arrived, %s; %d server states asked, "
+                          "%d epochs skipped after a restart", len(p.placed) + len(p.outcomes),
+                          p.arrived, ", ".join(f"{v} {k}" for k, v in p.counts.items()),
+                          self.aigc.queries, self.aigc.skipped)
         self.controller.close()
         if self.metrics_path:
             import json

@@ -37,6 +37,7 @@ class EdgeProcess(NodeProcess):
         self.seq = itertools.count()
         self.aigc = AigcRunner(es_id, time_scale, generation) if config.aigc else None
         self.last_state = 0.0
+        self.last_aigc_state = 0.0
 
     def on_offload(self, request: Any, sender: str, reply: Callable[[Any], None]) -> None:
         with self.lock:
@@ -84,6 +85,30 @@ class EdgeProcess(NodeProcess):
         if self.held:
             self.wake.set()
 
+    def on_place(self, request: Any, sender: str) -> Any:
+        with self.lock:
+            answer = self.node.handle_place(request, self.clock.now())
+            if answer.admitted:      # the state of this epoch, this placement in it
+                self._publish_aigc_state(placed=True)
+        if not answer.admitted and "es_queue_max" not in answer.reason:
+            self.log.warning("refused AIGC task %s from %s: %s", request.task.task_id,
+                             sender, answer.reason)
+        return answer
+
+    def on_progress(self, msg: Any, sender: str) -> None:
+        with self.lock:          # (a bad one raises NodeError: the bus logs and drops it)
+            self.node.on_aigc_progress(msg)
+        self.wake.set()
+
+    def on_state_at(self, request: Any, sender: str) -> Any:
+        with self.lock:
+            return self.node.place_state_at(request)
+
+    def _publish_aigc_state(self, placed: bool = False) -> None:
+        self.bus.publish(f"/{self.name}/aigc/state", "AigcEdgeState",
+                         self.node.place_state(placed), keep=1)
+        self.last_aigc_state = time.monotonic()
+
     def setup(self) -> None:
         # only the AGVs whose route comes here can be due here (at 50 AGVs and 12 servers
         # this is about a third of the fleet's status traffic)
@@ -91,6 +116,13 @@ class EdgeProcess(NodeProcess):
             if self.name in agv.route:
                 self.bus.subscribe(f"/{agv.id}/status", "AgvStatus", self.on_status)
         self.bus.serve(f"/{self.name}/offload", "Offload", self.on_offload, deferred=True)
+        if self.node.placement is not None:
+            self.bus.serve(f"/{self.name}/aigc/place", "PlaceAigc", self.on_place)
+            self.bus.serve(f"/{self.name}/aigc/state_at", "AigcStateAt", self.on_state_at)
+            self.bus.subscribe("/*/aigc/progress", "AigcProgress", self.on_progress,
+                               transient=True)
+            with self.lock:
+                self._publish_aigc_state()
 
     def tick(self, now: float) -> float:
         wait = self._take_due(now)
@@ -101,6 +133,16 @@ class EdgeProcess(NodeProcess):
             inbox, self.node.aigc_inbox = self.node.aigc_inbox, []
             if time.monotonic() - self.last_state >= self.config.state_period_s:
                 self._publish_state(now)
+            placed = self.node.place_step(now, self.config.aigc_window_s * self.clock.scale)
+            for result in placed:
+                self.bus.publish(f"/{self.name}/aigc/results", "AigcResult", result)
+            p = self.node.placement
+            if p is not None:
+                if placed or time.monotonic() - self.last_aigc_state >= \
+                        self.config.state_period_s:
+                    self._publish_aigc_state()
+                wait = min(wait, self.clock.wall_until(
+                    p.epoch_start_at(now) + p.settings.epoch_s))
         if self.aigc is not None:
             for task, agv, stamp in inbox:
                 self.aigc.submit(task, agv, stamp, now)
@@ -114,6 +156,11 @@ class EdgeProcess(NodeProcess):
         return min(wait, 0.1, self.config.state_period_s)
 
     def finish(self) -> None:
+        p = self.node.placement
+        if p is not None:
+            self.log.info("AIGC placements: %d admitted, %d came after their epoch had "
+                          "passed here (%.1f s of sim time late in all)", len(p.admitted),
+                          p.late, p.late_s)
         if self.aigc is not None:
             self.aigc.stop()
         with self.lock:

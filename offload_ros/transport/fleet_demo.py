@@ -33,6 +33,7 @@ from offload_ros.bag.message_types import MessageTypes
 from offload_ros.bag.topic_catalog import TopicCatalog
 from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
+from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.agv_controller import STATE_NAMES
 from offload_ros.runtime.fleet_monitor import FleetMonitor
 from offload_ros.runtime.sim_clock import SimClockConfig
@@ -62,6 +63,15 @@ class FleetDemoConfig:
         "help": "router endpoint (default: tcp/127.0.0.1 on a free port)"})
     aigc_tasks_per_hour: float = field(default=2.0, metadata={
         "help": "AIGC tasks per AGV per sim hour, run on the edge servers (0: none)"})
+    aigc_policy: str = field(default="", metadata={
+        "help": "AGVs emit the scenario's aigc: tasks and place them live with this AIGC "
+                "policy (random, nearest, greedy, batch_greedy, amarl, concat, idqn, "
+                "NAME:CHECKPOINT): link and compute emulated on sim time; the report sets "
+                "it beside aigc offload on the same tasks ('' = no placement; then "
+                "aigc_tasks_per_hour ride with the offers)"})
+    aigc_episode: int = field(default=0, metadata={
+        "help": "which held-out episode of aigc offload --seed 0 the AGVs' tasks are (0: "
+                "its first, what aigc offload --episodes 1 runs)"})
     record: bool = field(default=True, metadata={"help": "record every topic to an MCAP bag"})
     live: bool = field(default=True, metadata={"help": "show the live table"})
     kill_es: str = field(default="", metadata={
@@ -134,6 +144,18 @@ class FleetDemo:
                                  f"of the run ({horizon / 60:g} sim minutes)")
         self.scenario = dataclasses.replace(base, horizon_s=horizon)
         PolicyFactory.make(config.policy, self.scenario)   # a bad name fails here, at once
+        if config.aigc_policy:
+            from offload_ros.evaluation.aigc_offload.aigc_policy_factory import \
+                AigcPolicyFactory
+            from offload_ros.evaluation.errors import EvaluationError
+            from offload_ros.learning.errors import LearningError
+            try:
+                AigcPolicyFactory.make(config.aigc_policy)
+            except (EvaluationError, LearningError) as err:
+                raise TransportError(f"aigc_policy: {err}") from err
+            if config.aigc_episode < 0:
+                raise TransportError(f"aigc_episode: must be >= 0, got "
+                                     f"{config.aigc_episode!r}")
         self.out = Path(config.out)
         endpoint = config.endpoint or f"tcp/127.0.0.1:{self._free_port()}"
         # a router process of its own routes the fleet; this process is a client of it
@@ -142,7 +164,8 @@ class FleetDemo:
         self.types = MessageTypes.default()
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
-        self.monitor = FleetMonitor(self.scenario, config.policy, config.noise_seed)
+        self.monitor = FleetMonitor(self.scenario, config.policy, config.noise_seed,
+                                    aigc_policy=config.aigc_policy, aigc_seed=self.aigc_seed)
         self.bag: BagRecorder | None = None
         self.view: Any = None      # a started FoxgloveView while --foxglove serves
         self.view_url = ""
@@ -196,21 +219,34 @@ class FleetDemo:
             self._spawn(group[0], ["edge", "--id", ",".join(group), "--journal",
                                    str(self.out / "journal" / "{id}.db"),
                                    "--noise-seed", str(self.config.noise_seed),
-                                   "--aigc", str(self.config.aigc_tasks_per_hour > 0)])
+                                   "--aigc", str(self.tasks_per_hour > 0),
+                                   "--aigc-placement", str(bool(self.config.aigc_policy))])
         ids, per = [a.id for a in self.scenario.agvs], self.config.agvs_per_process
         for group in (ids[i:i + per] for i in range(0, len(ids), per)):
             # a process is named after its first AGV (whose node's readiness it waits for)
             agvs = ",".join(group)
-            composed = ["--policy", self.config.policy] if self.config.policy_in_agv_process \
-                else []
+            aigc = ["--aigc-policy", self.config.aigc_policy]
+            composed = ["--policy", self.config.policy] + aigc \
+                if self.config.policy_in_agv_process else []
             if not composed:
                 self._spawn(f"{group[0]}_policy", ["policy", "--agv", agvs,
-                                                   "--policy", self.config.policy])
+                                                   "--policy", self.config.policy] + aigc)
             self._spawn(group[0], ["agv", "--id", agvs, "--noise-seed",
                                    str(self.config.noise_seed), "--aigc-tasks-per-hour",
-                                   repr(self.config.aigc_tasks_per_hour), "--journal",
+                                   repr(self.tasks_per_hour), "--journal",
                                    str(self.out / "journal" / "{id}.db"), "--metrics",
-                                   str(self.out / "logs" / "{id}.metrics.json")] + composed)
+                                   str(self.out / "logs" / "{id}.metrics.json"),
+                                   "--aigc-placement", str(bool(self.config.aigc_policy)),
+                                   "--aigc-seed", str(self.aigc_seed)] + composed)
+
+    @property
+    def tasks_per_hour(self) -> float:
+        """AIGC tasks riding with the offers: none when the AGVs place them instead."""
+        return 0.0 if self.config.aigc_policy else self.config.aigc_tasks_per_hour
+
+    @property
+    def aigc_seed(self) -> int:
+        return Seeding.aigc_task_seed(0, self.config.aigc_episode)
 
     def _connect(self, make):
         """Open this process's session once the router listens (or say why not)."""

@@ -8,10 +8,14 @@ certificate of that authority cannot even connect. Its ``access_control`` (defau
 subjects matched by ``cert_common_names``) then lets each identity send only what its role
 sends:
 
-- an AGV ``a``: its status ``a/status``, pheromones at any server, transitions; offers to any
-  server (queries on ``*/offload``) and its own decisions (``a/decide``);
-- an edge server ``e``: ``e/state`` and ``e/aigc/results``; it alone answers ``e/offload``;
-- a policy node: it alone answers the ``decide`` service of the AGVs it serves;
+- an AGV ``a``: its status ``a/status`` and AIGC progress ``a/aigc/progress``, pheromones
+  at any server, transitions; offers, AIGC placements and AIGC state queries to any server
+  (queries on ``*/offload``, ``*/aigc/place``, ``*/aigc/state_at``) and its own decisions
+  (``a/decide``, ``a/decide_aigc``);
+- an edge server ``e``: ``e/state``, ``e/aigc/state`` and ``e/aigc/results``; it alone
+  answers ``e/offload``, ``e/aigc/place`` and ``e/aigc/state_at``;
+- a policy node: it alone answers the ``decide`` and ``decide_aigc`` services of the AGVs
+  it serves;
 - the clock: ``clock``;
 - everyone: subscriptions, liveliness (the ready tokens, under its own name only), and the
   transient-local caches it publishes (``<prefix>_cache/…/<its name>``).
@@ -105,17 +109,22 @@ class FleetSecurity:
             if ident.router:
                 continue
             n = ident.name
-            put = [f"{p}/{a}/status" for a in ident.agvs]
+            put = [k for a in ident.agvs for k in (f"{p}/{a}/status", f"{p}/{a}/aigc/progress")]
             if ident.agvs:
                 put += [f"{p}/*/pheromones", f"{p}/offload/transitions"]
             put += [k for e in ident.edge_servers for k in (f"{p}/{e}/state",
-                                                            f"{p}/{e}/aigc/results")]
+                                                            f"{p}/{e}/aigc/results",
+                                                            f"{p}/{e}/aigc/state")]
             if ident.clock:
                 put.append(f"{p}/clock")
-            ask = ([f"{p}/*/offload"] if ident.agvs else []) + \
-                [f"{p}/{a}/decide" for a in ident.agvs]
-            answer = [f"{p}/{e}/offload" for e in ident.edge_servers] + \
-                [f"{p}/{a}/decide" for a in ident.policies_for] + [f"{c}/**/{n}"]
+            ask = ([f"{p}/*/offload", f"{p}/*/aigc/place", f"{p}/*/aigc/state_at"]
+                   if ident.agvs else []) + \
+                [f"{p}/{a}/{s}" for a in ident.agvs for s in ("decide", "decide_aigc")]
+            answer = [k for e in ident.edge_servers
+                      for k in (f"{p}/{e}/offload", f"{p}/{e}/aigc/place",
+                                f"{p}/{e}/aigc/state_at")] + \
+                [f"{p}/{a}/{s}" for a in ident.policies_for
+                 for s in ("decide", "decide_aigc")] + [f"{c}/**/{n}"]
             rules += [self._rule(f"{n} token", ["ingress"], ["liveliness_token"],
                                  [f"{p}/{READY}/{n}"] + [f"{p}/{READY}/{a}_policy"
                                                          for a in ident.policies_for]),

@@ -37,6 +37,13 @@ class PolicyProcess(NodeProcess):
                              self.server.config.state_wait_s)
         return answer
 
+    def on_decide_aigc(self, request: Any, sender: str) -> Any:
+        answer = self.server.answer_aigc(request)
+        if not answer.ok:
+            self.log.warning("refused a placement for %s from %s: %s", request.agv_id,
+                             sender, answer.reason)
+        return answer
+
     def on_decide_later(self, request: Any, sender: str,
                         reply: Callable[[Any], None]) -> None:
         self.pool.submit(lambda: reply(self.on_decide(request, sender)))
@@ -51,6 +58,8 @@ class PolicyProcess(NodeProcess):
                                lambda m, s: server.on_pheromone(m), transient=True)
             self.bus.subscribe("/*/status", "AgvStatus", lambda m, s: server.on_agv_status(m))
             self.pool = ThreadPoolExecutor(len(server.serves) + 1, f"{self.name}-decide")
+        for agv in sorted(self.server.aigc):
+            self.bus.serve(f"/{agv}/decide_aigc", "DecideAigc", self.on_decide_aigc)
         for agv in sorted(self.server.serves):
             if self.pool is None:
                 self.bus.serve(f"/{agv}/decide", "Decide", self.on_decide)

@@ -223,3 +223,23 @@ def test_a_killed_edge_server_answers_its_aigc_tasks_once_after_its_respawn(tmp_
     answered, still_open, sent = aigc_ledger(journal)
     assert answered == ids and still_open == 0
     assert sent == len(ids)
+
+
+def test_launched_agvs_place_aigc_tasks_as_aigc_offload_does(tmp_path, ros_env):
+    """aigc_policy:=NAME: the AGV nodes ask their policy nodes where to place each AIGC task
+    of the scenario's aigc: section, the edge server nodes emulate the link and the batched
+    compute on sim time, and the report sets the run beside ``aigc offload`` on the same
+    tasks (issue 16 item 4); the bag holds the new topics."""
+    report, log = launch(tmp_path, ros_env, "greedy", "aigc_policy:=batch_greedy",
+                         "record:=true", f"bag:={tmp_path / 'bag'}")
+    placed = report["aigc_placement"]
+    live, model = placed["live"], placed["model"]
+    assert live["tasks"] == model["tasks"] > 80 and live["finished"] == live["tasks"]
+    assert placed["mean_latency_ratio"] == pytest.approx(1.0, abs=0.05), log[-2000:]
+    assert abs(live["completion_rate"] - model["completion_rate"]) <= 0.02
+    info = subprocess.run([sys.executable, "-m", "offload_ros.cli", "bag", "info",
+                           str(tmp_path / "bag"), "--json"], capture_output=True, text=True,
+                          timeout=120)
+    topics = {t: v["messages"] for t, v in json.loads(info.stdout)["topics"].items()}
+    assert sum(n for t, n in topics.items() if t.endswith("/aigc/results")) == live["tasks"]
+    assert all(topics.get(f"/agv{k}/aigc/progress", 0) > 0 for k in range(1, 6))

@@ -24,7 +24,7 @@ class AigcOffloadEvaluation:
 
     @staticmethod
     def task_seed(seed: int, episode: int) -> int:
-        return Seeding.EVALUATION_SEED_BASE + seed * 100_000 + episode
+        return Seeding.aigc_task_seed(seed, episode)
 
     def episode(self, scenario: Scenario, task_seed: int) -> tuple[dict, np.ndarray]:
         """One episode: its summary and every task's latency."""

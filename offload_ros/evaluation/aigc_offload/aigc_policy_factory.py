@@ -21,14 +21,22 @@ class AigcPolicyFactory:
         return AigcPlannerRegistry.names() + AIGC_TRAINED
 
     @classmethod
-    def make(cls, name: str, seed: int = 0, sample: bool = False):
+    def check(cls, name: str) -> str:
+        """``name``'s algorithm, or :class:`EvaluationError` if it names no policy (nothing
+        is loaded: a launch file checks names with it)."""
         algo = name.partition(":")[0]
-        if algo in AigcPlannerRegistry.names() and ":" not in name:
-            return AigcPlannerRegistry.make(algo, seed)
-        if algo not in AIGC_TRAINED:
+        if not (algo in AigcPlannerRegistry.names() and ":" not in name) and \
+                algo not in AIGC_TRAINED:
             raise EvaluationError(f"unknown AIGC offloading policy {name!r} (known: "
                                   f"{', '.join(cls.names())}, or NAME:CHECKPOINT for a "
                                   f"trained one)")
+        return algo
+
+    @classmethod
+    def make(cls, name: str, seed: int = 0, sample: bool = False):
+        algo = cls.check(name)
+        if algo in AigcPlannerRegistry.names() and ":" not in name:
+            return AigcPlannerRegistry.make(algo, seed)
         return cls._learned(name, algo, seed, sample)
 
     @staticmethod

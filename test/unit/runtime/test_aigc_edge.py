@@ -26,17 +26,17 @@ def test_a_lone_task_takes_upload_plus_compute_plus_download():
     wait = GenerationServiceConfig().max_wait_s           # 8 < 16 images: the batch waits
     assert edge.advance(1.0) == []                         # still under way at 1 s
     (out,) = edge.advance(5.0)
-    assert out.task_id == "agv0:t0" and out.agv == 0 and not out.expired and out.met
+    assert out.task_id == "agv0:t0" and out.agv == 0 and not out.expired
     assert out.latency_s == pytest.approx(upload + wait + compute + download, rel=1e-9)
     assert edge.advance(9.0) == [] and edge.load() == 0
     assert task.stage != 3                                 # the AGV's own copy is untouched
 
 
 def test_a_repeated_placement_is_admitted_once_and_a_full_server_refuses():
-    sc = parked(agvs=2, horizon_s=10.0, es_queue_max=2)
+    sc = parked(agvs=3, horizon_s=10.0, es_queue_max=2)
     edge = AigcEdge(sc, "es1")
     make = AigcSimulator(sc).make_task
-    a, b, c = (make(k % 2, 0.0, 4, 20, 32, 500.0, 60.0) for k in range(3))
+    a, b, c = (make(k, 0.0, 4, 20, 32, 500.0, 60.0) for k in range(3))
     assert edge.place("a", a, 0.0) == "" and edge.place("a", a, 0.0) == ""
     assert edge.load() == 1
     assert edge.place("b", b, 0.0) == ""
@@ -45,6 +45,35 @@ def test_a_repeated_placement_is_admitted_once_and_a_full_server_refuses():
     done = edge.advance(60.0)
     assert sorted(o.task_id for o in done) == ["a", "b"]
     assert edge.place("c", c, 60.0) == ""                  # room again
+
+
+def test_placements_are_served_in_the_order_of_their_instants_whatever_order_they_came():
+    """By hand: B (AGV 1) placed at 2 s reaches the server before A (AGV 0) placed at 1 s
+    and C (AGV 2) at 1 s: served as if they came in order. A placement stamped before the
+    committed instant starts then (late)."""
+    sc = parked(agvs=3, horizon_s=10.0)
+    make = AigcSimulator(sc).make_task
+    tasks = [make(0, 0.5, 8, 20, 32, 800.0, 60.0), make(1, 1.5, 8, 20, 32, 600.0, 60.0),
+             make(2, 0.2, 4, 30, 32, 300.0, 60.0)]
+    ordered, shuffled = AigcEdge(sc, "es1"), AigcEdge(sc, "es1")
+    for name, task, stamp in (("A", tasks[0], 1.0), ("C", tasks[2], 1.0), ("B", tasks[1], 2.0)):
+        ordered.place(name, task, stamp)
+    for name, task, stamp in (("B", tasks[1], 2.0), ("C", tasks[2], 1.0), ("A", tasks[0], 1.0)):
+        shuffled.place(name, task, stamp)
+    assert shuffled.placed_state["time_s"] == 1.0
+    assert sorted(shuffled.placed_state["uploads"]) == [0, 1]   # both of 1 s, none of 2 s
+    at = shuffled.state_at(2.0)                 # both of 1 s in it, B (2 s) not yet
+    assert at["time_s"] == 2.0 and len(at["tasks"]) == 2
+    assert shuffled.state_at(1.0)["tasks"] == {} and len(shuffled.state_at(2.1)["tasks"]) == 3
+    mine, theirs = ordered.advance(40.0), shuffled.advance(40.0)
+    assert [dataclasses.astuple(o) for o in theirs] == [dataclasses.astuple(o) for o in mine]
+    assert sorted(o.task_id for o in mine) == ["A", "B", "C"]
+    late = make(0, 39.0, 4, 20, 32, 300.0, 60.0)
+    assert shuffled.place("D", late, 39.0) == "" and shuffled.late == 1
+    assert shuffled.late_s == pytest.approx(1.0)             # it starts at 40 s
+    (d,) = shuffled.advance(80.0)
+    assert d.task_id == "D" and d.finish_s - d.latency_s == pytest.approx(39.0)
+
 
 
 def test_a_server_restarted_from_its_broadcast_state_finishes_the_same():

@@ -38,14 +38,22 @@ def test_each_identity_may_send_only_what_its_role_sends():
     assert names == {"sim_clock"} | {e.id for e in SCENARIO.edge_servers} | \
         {n for a in SCENARIO.agvs for n in (a.id, f"{a.id}_policy")}
     assert allowed(acl, "agv1", "put") == {"offload/agv1/status", "offload/*/pheromones",
-                                           "offload/offload/transitions"}
-    assert allowed(acl, "agv1", "query") == {"offload/*/offload", "offload/agv1/decide"}
-    assert allowed(acl, "es1", "put") == {"offload/es1/state", "offload/es1/aigc/results"}
-    assert "offload/es1/offload" in allowed(acl, "es1", "declare_queryable")
+                                           "offload/offload/transitions",
+                                           "offload/agv1/aigc/progress"}
+    assert allowed(acl, "agv1", "query") == {"offload/*/offload", "offload/*/aigc/place",
+                                             "offload/*/aigc/state_at", "offload/agv1/decide",
+                                             "offload/agv1/decide_aigc"}
+    assert allowed(acl, "es1", "put") == {"offload/es1/state", "offload/es1/aigc/results",
+                                          "offload/es1/aigc/state"}
+    assert {"offload/es1/offload", "offload/es1/aigc/place"} <= \
+        allowed(acl, "es1", "declare_queryable")
     assert "offload/es1/offload" not in allowed(acl, "agv1", "declare_queryable")
+    assert "offload/es1/aigc/place" not in allowed(acl, "es2", "declare_queryable")
     assert allowed(acl, "agv1_policy", "put") == set()
-    assert "offload/agv1/decide" in allowed(acl, "agv1_policy", "reply")
+    assert {"offload/agv1/decide", "offload/agv1/decide_aigc"} <= \
+        allowed(acl, "agv1_policy", "reply")
     assert "offload/agv2/decide" not in allowed(acl, "agv1_policy", "reply")
+    assert "offload/agv2/decide_aigc" not in allowed(acl, "agv1_policy", "reply")
     assert allowed(acl, "sim_clock", "put") == {"offload/clock"}
 
 
