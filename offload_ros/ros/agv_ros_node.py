@@ -6,7 +6,9 @@ its own in its own thread) and reports the arrival when Nav2 says it succeeded.
 The loop owns the controller: subscriptions only queue what they receive (no lock is shared
 with the executor, so service answers are always delivered while the loop waits for one).
 Before it drives, the AGV waits until its policy and its route's edge servers answer, then
-announces itself with a status (the sim_clock node starts sim time when every node has)."""
+announces itself with a status (the sim_clock node starts sim time when every node has).
+With ``aigc_placement``, it also places its AIGC tasks each epoch (:class:`AigcAgvNode`:
+``/<agv>/decide_aigc``, ``/<es>/aigc/place`` and ``state_at``, its progress published)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,11 @@ ROS 2 node: the Offload service, the state and AIGC results (through the generat
 configured by its ``GenerationServiceConfig`` parameters: batching, device), the journal. An
 offer waits (in its callback, releasing the lock while it waits; the executor has a thread per
 AGV) while an AGV due earlier has not offered, as in the Zenoh shell, so same-instant offers
-are admitted in rule 5's order. A request the server cannot handle is answered ``REJECTED``
-with the reason and logged; the node keeps serving."""
+are admitted in rule 5's order. With ``aigc_placement``, it also serves placed AIGC tasks
+(``/<es>/aigc/place``, ``/<es>/aigc/state_at``; the link and the compute emulated on sim
+time, ``docs/aigc_offloading.md``), committing as far as the AGVs' ``/<agv>/aigc/progress``
+allows. A request the server cannot handle is answered ``REJECTED`` with the reason and
+logged; the node keeps serving."""
 
 from __future__ import annotations
 

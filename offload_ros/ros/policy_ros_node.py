@@ -65,7 +65,6 @@ class PolicyRosNode(RosShell):
                 f"{owed} (after {self.server.config.state_wait_s:.2f} s)")
         return answer
 
-
     def on_decide_aigc(self, request: Any) -> Any:
         answer = self.server.answer_aigc(request)
         if not answer.ok:

@@ -64,7 +64,7 @@ class EdgeServerNodeConfig:
         "help": "serve AIGC placements on /<es>/aigc/place: uploads, batched compute and "
                 "downloads emulated on sim time by the AIGC model (as aigc offload runs "
                 "them), state on /<es>/aigc/state, outcomes on /<es>/aigc/results"})
-    aigc_window_s: float = field(default=3.0, metadata={
+    aigc_window_s: float = field(default=10.0, metadata={
         "help": "placements that come this late are still served at their own instant "
                 "(in order); outcomes are published this much later", "unit": "s of wall "
                 "time"})

@@ -3,7 +3,8 @@ trained actor (``mcoo``, ``dqn``, ``ac``, ``NAME:CHECKPOINT``) or a planner by n
 that plans from the simulator's state (``rollout``) gets it from a :class:`FleetView` of
 what the node hears on the graph (the shells feed ``on_agv_status``, ``on_es_state`` and
 ``on_pheromone``); it plans once the view describes the decision's instant, or after
-``state_wait_s`` with what it has (:meth:`FleetView.wait`)."""
+``state_wait_s`` with what it has (:meth:`FleetView.wait`). With ``aigc_policy`` it also
+answers DecideAigc requests (where to place an AIGC task) from an AGV's observation row."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.aigc_placement_server import AigcPlacementServer
 from offload_ros.runtime.errors import NodeError
-from offload_ros.sim.aigc_offload.aigc_observation import AigcObservation
 from offload_ros.runtime.fleet_view import FleetView
 from offload_ros.sim.action_set import ActionSet
+from offload_ros.sim.aigc_offload.aigc_observation import AigcObservation
 from offload_ros.sim.observation import Observation
 from offload_ros.sim.pheromone import Pheromone
 from offload_ros.sim.simulator import Simulator
@@ -37,7 +38,6 @@ class PolicyServerConfig:
         "help": "a policy that plans from the fleet's state (rollout) waits this long for "
                 "the messages that describe the decision's instant, then plans from what it "
                 "has (keep it under the AGVs' decide_timeout_s)", "unit": "s of wall time"})
-
     aigc_policy: str = field(default="", metadata={
         "help": "AIGC placement policy answering /<agv>/decide_aigc (random, nearest, "
                 "greedy, batch_greedy, amarl, concat, idqn, NAME:CHECKPOINT; '' = none)"})

@@ -8,8 +8,8 @@ from typing import Any
 
 from offload_ros.model.scenario import Scenario
 from offload_ros.runtime.agv_controller import AgvController, AgvControllerConfig
-from offload_ros.runtime.aigc_placer import AigcPlacerConfig
 from offload_ros.runtime.aigc_agv_node import AigcAgvNode
+from offload_ros.runtime.aigc_placer import AigcPlacerConfig
 from offload_ros.runtime.errors import NodeError
 from offload_ros.transport.node_process import NodeProcess
 from offload_ros.transport.zenoh_config import ZenohConfig

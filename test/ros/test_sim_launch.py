@@ -232,6 +232,7 @@ def test_launched_agvs_place_aigc_tasks_as_aigc_offload_does(tmp_path, ros_env):
     tasks (issue 16 item 4); the bag holds the new topics."""
     report, log = launch(tmp_path, ros_env, "greedy", "aigc_policy:=batch_greedy",
                          "record:=true", f"bag:={tmp_path / 'bag'}")
+    (tmp_path / "launch.log").write_text(log)
     placed = report["aigc_placement"]
     live, model = placed["live"], placed["model"]
     assert live["tasks"] == model["tasks"] > 80 and live["finished"] == live["tasks"]

@@ -90,3 +90,30 @@ def test_rollout_answers_a_later_agv_once_the_earlier_ones_offer_is_known(scenar
     assert impatient.incomplete == 1 and impatient.last_owed == owed
     with pytest.raises(NodeError, match="state_wait_s"):
         PolicyServerConfig(state_wait_s=-1.0)
+
+
+def test_aigc_placements_are_answered_with_the_aigc_policy_or_refused_by_name(scenario):
+    from offload_ros.sim.aigc_offload.aigc_observation import AigcObservation
+    from offload_ros.sim.aigc_offload.aigc_simulator import AigcSimulator
+    sim = AigcSimulator(scenario)
+    sim.reset(5)
+    while not any(sim.head(k) for k in range(sim.n_agvs)):
+        sim.step([0] * sim.n_agvs)
+    obs = AigcObservation(sim)
+    i = int(obs.active.argmax())
+    row = obs.row(i)
+    agv = scenario.agvs[i].id
+    req = TYPES.make("DecideAigc_Request", agv_id=agv, time_s=10.0, features=row.features[0],
+                     eft_s=row.eft_s[0], eft_batch_s=row.eft_batch_s[0],
+                     distance_m=row.distance_m[0])
+    server = PolicyServer(scenario, "greedy", config=PolicyServerConfig(aigc_policy="greedy"))
+    answer = server.answer_aigc(req)
+    assert answer.ok and answer.action == int(AigcObservation.least(row, row.eft_s)[0])
+    assert answer.policy == "greedy"
+    plain = PolicyServer(scenario, "greedy").answer_aigc(req)
+    assert not plain.ok and "aigc_policy is empty" in plain.reason
+    short = TYPES.make("DecideAigc_Request", agv_id=agv, features=row.features[0][:-1],
+                       eft_s=row.eft_s[0], eft_batch_s=row.eft_batch_s[0],
+                       distance_m=row.distance_m[0])
+    bad = server.answer_aigc(short)
+    assert not bad.ok and bad.reason.startswith("features:") and server.refused == 1
