@@ -117,8 +117,7 @@ class AgvRosNode(RosShell):
                            self.placement.aigc_place_timeout_s)
         if answer is None:
             self.get_logger().warning(f"no answer from {es_id} to placing {task_id}")
-            return None
-        return "" if answer.admitted else (answer.reason or f"{es_id} refused")
+        return AigcAgvNode.answer(es_id, answer)
 
     def aigc_state_at(self, es_id: str, t: float) -> dict | None:
         request = self.aigc.types.make("AigcStateAt_Request", time_s=t)

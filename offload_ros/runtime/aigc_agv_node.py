@@ -206,10 +206,9 @@ class AigcAgvNode:
                   "deadline_s": task.arrival_s + task.deadline_s})
 
     @staticmethod
-    def answer(es_id: str, response: Any, log: Any) -> str | None:
+    def answer(es_id: str, response: Any) -> str | None:
         """A ``PlaceAigc_Response`` as the placer takes it (None: no answer)."""
         if response is None:
-            log.warning("no answer from %s to a placement", es_id)
             return None
         if response.admitted:
             return ""

@@ -303,15 +303,9 @@ class AigcEdge:
         if not any(e[0] >= t - EPS for e in self.log) and self.sim.now <= t + EPS:
             return self.projected(t)              # nothing placed at or after it
         twin = self.scratch()
-        twin.reset_to(self.base["state"])
-        twin.epoch_start, twin.seq = self.base["epoch_start"], self.base["seq"]
-        for stamp, _, _, task_id, task, admitted in self.log:
-            if stamp >= t - EPS:
-                break
-            if admitted:
-                twin._run(stamp)
-                twin._admit(task_id, dataclasses.replace(task))
-        twin._run(t)
+        twin.base = self.base
+        twin.log = [e for e in self.log if e[0] < t - EPS]    # all decided already
+        twin._replay(t)
         return twin.state()
 
     def owed_s(self, state: dict) -> float:

@@ -133,13 +133,13 @@ class AigcPlacer:
         what happened: ``""`` (nothing waits), ``hold``, ``refused``, ``in doubt`` (the
         server did not answer: it is asked again next epoch) or the server's id."""
         self.admit(t)
-        obs = self.observe(t, states)
-        if obs is None:
+        if not self.waiting:
             return ""
         task = self.waiting[0]
         if self.doubt is not None:       # the same server again: it may have admitted it
             es_id = self.doubt
         else:
+            obs = self.observe(t, states)
             action = ports.place_decide(self.agv_id, obs)
             if action is None or not 0 <= action <= len(self.es_ids) or \
                     (action != HOLD and not np.isfinite(obs.eft_s[0, action - 1])):

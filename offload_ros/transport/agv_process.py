@@ -97,7 +97,9 @@ class AgvProcess(NodeProcess):
         request = self.aigc.place_request(task_id, task, now)
         answer = self._timed_call(f"/{es_id}/aigc/place", "PlaceAigc", request,
                                   self.placement.aigc_place_timeout_s, "aigc_place_ms", now)
-        return self.aigc.answer(es_id, answer, self.log)
+        if answer is None:
+            self.log.warning("no answer from %s to placing %s", es_id, task_id)
+        return self.aigc.answer(es_id, answer)
 
     def publish(self, topic: str, typename: str, message: Any) -> None:
         keep = 32 if typename == "Pheromone" else (1 if typename == "AigcProgress" else 0)

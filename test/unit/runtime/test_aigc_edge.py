@@ -62,6 +62,12 @@ def test_placements_are_served_in_the_order_of_their_instants_whatever_order_the
         shuffled.place(name, task, stamp)
     assert shuffled.placed_state["time_s"] == 1.0
     assert sorted(shuffled.placed_state["uploads"]) == [0, 1]   # both of 1 s, none of 2 s
+    between = shuffled.state_at(1.5)            # replayed: B (2 s) comes after it
+    assert between["time_s"] == 1.5 and len(between["tasks"]) == 2
+    only_first = AigcEdge(sc, "es1")            # A and C alone, played forward
+    for name, task in (("A", tasks[0]), ("C", tasks[2])):
+        only_first.place(name, task, 1.0)
+    assert between == ordered.state_at(1.5) == only_first.projected(1.5)
     at = shuffled.state_at(2.0)                 # both of 1 s in it, B (2 s) not yet
     assert at["time_s"] == 2.0 and len(at["tasks"]) == 2
     assert shuffled.state_at(1.0)["tasks"] == {} and len(shuffled.state_at(2.1)["tasks"]) == 3
