@@ -1,11 +1,15 @@
 """ros2 launch offload_ros edge.launch.py es_id:=es1 [scenario:=factory_5agv|PATH]
-[journal:=/var/lib/offload_ros/es1.db] [aigc:=true] [use_sim_time:=false] [time_scale:=1.0]
-[respawn:=true] [respawn_delay:=2.0] [respawn_max_retries:=3]
+[journal:=/var/lib/offload_ros/es1.db] [aigc:=true] [aigc_placement:=false]
+[use_sim_time:=false] [time_scale:=1.0] [time_origin_s:=0] [respawn:=true]
+[respawn_delay:=2.0] [respawn_max_retries:=3]
 
 One edge box: its edge_server node with its journal (a restart, respawn's or yours, resumes
-the backlog and answers). Time as
-in agv.launch.py: real time by default (until stopped), or /clock with use_sim_time:=true
-(time_scale then converts the AIGC deadlines).
+the backlog and answers). Time as in agv.launch.py: real time by default (until stopped),
+or /clock with use_sim_time:=true (time_scale then converts the AIGC deadlines).
+
+With aigc_placement:=true it also serves AIGC tasks the robots place on it (agv.launch.py
+aigc_policy:=NAME): on real time the diffusion model runs each one (aigc_compute auto), and
+time_origin_s must be the instant every node of the fleet counts from.
 """
 
 from pathlib import Path
@@ -25,7 +29,8 @@ from offload_ros.ros.launch_respawn import LaunchRespawn
 def _box(context):
     share = Path(FindPackageShare("offload_ros").perform(context))
     arg = {name: LaunchConfiguration(name).perform(context) for name in (
-        "es_id", "scenario", "journal", "aigc", "use_sim_time", "time_scale")}
+        "es_id", "scenario", "journal", "aigc", "aigc_placement", "use_sim_time", "time_scale",
+        "time_origin_s")}
     path = PackagePaths.find_scenario(arg["scenario"])
     scenario = Scenario.load(path)
     es = arg["es_id"]
@@ -38,7 +43,10 @@ def _box(context):
                  parameters=[params, {"scenario": str(path), "es_id": es,
                                       "journal": arg["journal"],
                                       "aigc": arg["aigc"].lower() == "true",
+                                      "aigc_placement":
+                                          arg["aigc_placement"].lower() == "true",
                                       "time_scale": float(arg["time_scale"]),
+                                      "time_origin_s": float(arg["time_origin_s"]),
                                       "use_sim_time": arg["use_sim_time"].lower() == "true"}])]
 
 
@@ -50,10 +58,15 @@ def generate_launch_description():
         DeclareLaunchArgument("journal", default_value="",
                               description="SQLite journal path ('' = none)"),
         DeclareLaunchArgument("aigc", default_value="true"),
+        DeclareLaunchArgument("aigc_placement", default_value="false",
+                              description="serve AIGC placements (/<es>/aigc/place)"),
         DeclareLaunchArgument("use_sim_time", default_value="false",
                               description="follow /clock (true) or real time (false)"),
         DeclareLaunchArgument("time_scale", default_value="1.0",
                               description="sim seconds per wall second (with use_sim_time)"),
+        DeclareLaunchArgument("time_origin_s", default_value="0",
+                              description="real time: the fleet's run time counts from this "
+                              "instant (Unix seconds; 0 = the ROS clock itself)"),
         *LaunchRespawn.arguments(),
         OpaqueFunction(function=_box),
     ])

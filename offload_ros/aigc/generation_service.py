@@ -97,6 +97,10 @@ class GenerationHandle:
     def done(self) -> bool:
         return self._pending.future.done()
 
+    def add_done_callback(self, fn: Any) -> None:
+        """``fn(result)`` once it is done (at once if it is)."""
+        self._pending.future.add_done_callback(lambda f: fn(f.result()))
+
     def progress(self) -> tuple[int, int]:
         """``(image-steps run, image-steps in all)``: ``num * steps`` when it is done."""
         p = self._pending

@@ -130,7 +130,7 @@ class DemoCommand(Command):
             if ai["tasks"]:
                 con.print(f"AIGC: {ai['done']} of {ai['tasks']} tasks done, mean latency "
                           f"{ai['mean_latency_s'] or 0:.1f} s, p95 {ai['p95_latency_s'] or 0:.1f} s "
-                          f"(sim time)")
+                          f"(sim time), {ai['images']} images generated")
             placed = report.get("aigc_placement")
             if placed:
                 lv, md = placed["live"], placed["model"]

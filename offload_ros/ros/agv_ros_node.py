@@ -50,6 +50,7 @@ class AgvRosNode(RosShell):
                                 if self.placement.aigc_placement else None)
         self.aigc_clients: dict[str, Any] = {}
         if self.placement.aigc_placement:     # place AIGC tasks: ask, place, wait, tell
+            self.placement_time()
             self.aigc_clients["decide"] = self.create_client(
                 self.bridge.ros_type("DecideAigc"), f"/{self.agv_id}/decide_aigc",
                 callback_group=self.group)

@@ -4,10 +4,11 @@ configured by its ``GenerationServiceConfig`` parameters: batching, device), the
 offer waits (in its callback, releasing the lock while it waits; the executor has a thread per
 AGV) while an AGV due earlier has not offered, as in the Zenoh shell, so same-instant offers
 are admitted in rule 5's order. With ``aigc_placement``, it also serves placed AIGC tasks
-(``/<es>/aigc/place``, ``/<es>/aigc/state_at``; the link and the compute emulated on sim
-time, ``docs/aigc_offloading.md``), committing as far as the AGVs' ``/<agv>/aigc/progress``
-allows. A request the server cannot handle is answered ``REJECTED`` with the reason and
-logged; the node keeps serving."""
+(``/<es>/aigc/place``, ``/<es>/aigc/state_at``; under sim time the link and the compute
+emulated, the images made afterwards by the model in a child process; on real time the model
+runs them; ``docs/aigc_offloading.md``), committing as far as the AGVs'
+``/<agv>/aigc/progress`` allows. A request the server cannot handle is answered ``REJECTED``
+with the reason and logged; the node keeps serving."""
 
 from __future__ import annotations
 
@@ -29,10 +30,20 @@ class EdgeServerRosNode(RosShell):
         self.cfg = self.config(EdgeServerNodeConfig)
         self.generation = self.config(GenerationServiceConfig)
         self.es_id = self.get_parameter("es_id").value
-        self.node = EdgeServerNode(self.scenario, self.es_id, self.cfg, horizon_s=self.horizon)
+        self.node = EdgeServerNode(self.scenario, self.es_id, self.cfg, horizon_s=self.horizon,
+                                   sim_clock=self.sim_time)
+        if self.node.placement is not None:
+            self.placement_time()
         self.cond = threading.Condition()
         scale = float(self.get_parameter("time_scale").value) if self.sim_time else 1.0
-        self.aigc = AigcRunner(self.es_id, scale, self.generation) if self.cfg.aigc else None
+        self.aigc = AigcRunner(self.es_id, scale, self.generation,
+                               background=self.node.aigc_background) if self.cfg.aigc else None
+        if self.aigc is not None and self.node.placement is not None:
+            self.aigc.preload()         # placements come: loaded before the AGVs place
+        if self.aigc is not None and self.node.aigc_real:   # ready once it can run them
+            problem = self.aigc.wait_loaded(AigcRunner.load_timeout_s)
+            if problem:
+                self.get_logger().error(f"placed AIGC tasks will be refused: {problem}")
         self.holding = 0       # offers waiting in their callbacks for rule 5's order
         self.serve("Offload", f"/{self.es_id}/offload", self.on_offload,
                    lambda reason: self.node.types.make("Offload_Response", status=REJECTED,
@@ -40,7 +51,7 @@ class EdgeServerRosNode(RosShell):
         for a in self.scenario.agvs:
             self.subscribe(f"/{a.id}/status", "AgvStatus", self.on_status)
         self.window_s = self.cfg.aigc_window_s * scale
-        if self.node.placement is not None:     # placed AIGC tasks, emulated on sim time
+        if self.node.placement is not None:     # placed AIGC tasks
             types = self.node.types
             self.serve("PlaceAigc", f"/{self.es_id}/aigc/place", self.on_place,
                        lambda reason: types.make("PlaceAigc_Response", reason=reason))
@@ -126,10 +137,11 @@ class EdgeServerRosNode(RosShell):
                 for task, agv, stamp in inbox:
                     self.aigc.submit(task, agv, stamp, now)
                 for result in self.aigc.poll(now):
+                    with self.cond:             # an emulated placement's: its outcome
+                        result = self.node.aigc_result(result)
                     self.publish(f"/{self.es_id}/aigc/results", "AigcResult", result)
                     with self.cond:             # published, then out of the journal
                         self.node.aigc_answered(result.task_id)
-                self.node.aigc_pending = self.aigc.pending()
             idle.wait(0.02)
 
     def close(self) -> None:

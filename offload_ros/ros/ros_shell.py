@@ -6,8 +6,10 @@ service calls, and a clean exit (code 0) on SIGINT and SIGTERM.
 
 Time. With ``use_sim_time`` (sim.launch.py) node time follows /clock from 0 and the run ends
 at the scenario's horizon. Without it (the default of agv.launch.py and edge.launch.py, for
-robots) node time is the ROS clock the robots share (system time, NTP-synchronised), an
-AGV's schedule starts when its node starts, and the horizon means "until stopped"."""
+robots) node time is the ROS clock the robots share (system time, NTP-synchronised) less
+``time_origin_s`` (0: the clock itself; AIGC placement needs the same instant on every
+node), an AGV's schedule starts when its node starts, and the horizon means "until
+stopped"."""
 
 from __future__ import annotations
 
@@ -40,7 +42,11 @@ class RosShell(Node):
         self.bridge = MessageBridge()
         self.declare_parameter("scenario", str(PackagePaths.default_scenario()))
         self.declare_parameter("horizon_s", 0.0)
+        self.declare_parameter("time_origin_s", 0.0)
         self.sim_time = bool(self.get_parameter("use_sim_time").value)
+        #: real time: the run's time is the ROS clock less this (Unix seconds; 0: the clock)
+        self.origin = 0.0 if self.sim_time else float(
+            self.get_parameter("time_origin_s").value)
         sc = Scenario.load(PackagePaths.find_scenario(self.get_parameter("scenario").value))
         horizon = float(self.get_parameter("horizon_s").value)
         self.scenario = dataclasses.replace(sc, horizon_s=horizon) if horizon > 0 else sc
@@ -62,7 +68,16 @@ class RosShell(Node):
         return cls(**values)
 
     def now_s(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        """The run's time: sim time, or the ROS clock less ``time_origin_s``."""
+        return self.get_clock().now().nanoseconds * 1e-9 - self.origin
+
+    def placement_time(self) -> None:
+        """AIGC placement counts epochs from one instant on every node: under sim time 0,
+        on real time ``time_origin_s``, which must then be set (the same on every node)."""
+        if not self.sim_time and self.origin <= 0.0:
+            raise NodeError("time_origin_s: AIGC placement on real time needs the instant "
+                            "(Unix seconds) every node of the fleet counts its epochs from, "
+                            "the same on each (e.g. the shift's start)")
 
     def started(self) -> bool:
         """Sim time has begun (/clock heard); always true in real time."""

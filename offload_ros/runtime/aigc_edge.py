@@ -53,6 +53,8 @@ class AigcOutcome:
     latency_s: float
     expired: bool
     cls: str = ""
+    images: int = 0
+    steps: int = 0
 
 
 class AigcEdge:
@@ -252,7 +254,7 @@ class AigcEdge:
         out = [t for t in held if t.stage == DONE]
         out.sort(key=lambda t: (t.finish_s, t.id))
         return [AigcOutcome(self.names.pop(t.id, str(t.id)), t.agv, self.j, t.finish_s,
-                            t.latency_s, t.expired, t.cls) for t in out]
+                            t.latency_s, t.expired, t.cls, t.images, t.steps) for t in out]
 
     def epoch_start_at(self, now: float) -> float:
         """The start of the epoch ``now`` is in (starts added up as the model does)."""
@@ -266,7 +268,7 @@ class AigcEdge:
         window's placements in it), its task ids, and the outcomes not yet final. A
         restarted server commits there: a placement stamped earlier comes late."""
         return {**self.state(), "names": {str(k): v for k, v in self.names.items()},
-                "admitted": sorted(self.admitted),
+                "admitted": sorted(self.admitted), "published": sorted(self.published),
                 "done": [dataclasses.asdict(o) for o in self.done]}
 
     @classmethod
@@ -278,11 +280,16 @@ class AigcEdge:
         try:
             edge.names = {int(k): str(v) for k, v in entry["names"].items()}
             edge.admitted = set(entry["admitted"])
+            edge.published = set(entry.get("published", ()))
             edge.done = [AigcOutcome(**o) for o in entry.get("done", ())]
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise NodeError(f"{es_id}: not an AIGC journal entry ({err!r})") from err
         edge.base = edge._save()
         return edge
+
+    def held(self) -> int:
+        """Admitted tasks whose outcome is not final yet (what the server still owes)."""
+        return len(self.admitted - self.published)
 
     def _held(self) -> list[AigcTask]:
         server = self.sim.servers[self.j]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from offload_ros.runtime.errors import NodeError
 from offload_ros.sim.aigc_offload.aigc_simulator import AigcTask
 
 ADMITTED, QUEUED, REJECTED, UNKNOWN = 0, 1, 2, 3
+COMPUTE = ("auto", "emulated", "real")
 _EPS_KB = 1e-9
 
 
@@ -61,13 +63,29 @@ class EdgeServerNodeConfig:
     aigc: bool = field(default=True, metadata={
         "help": "run AIGC tasks with the shipped diffusion model (loaded at the first task)"})
     aigc_placement: bool = field(default=False, metadata={
-        "help": "serve AIGC placements on /<es>/aigc/place: uploads, batched compute and "
-                "downloads emulated on sim time by the AIGC model (as aigc offload runs "
-                "them), state on /<es>/aigc/state, outcomes on /<es>/aigc/results"})
+        "help": "serve AIGC placements on /<es>/aigc/place (run as aigc_compute says), "
+                "state on /<es>/aigc/state, results on /<es>/aigc/results"})
     aigc_window_s: float = field(default=10.0, metadata={
         "help": "placements that come this late are still served at their own instant "
                 "(in order); outcomes are published this much later", "unit": "s of wall "
                 "time"})
+    aigc_compute: str = field(default="auto", metadata={
+        "help": "placed AIGC tasks: 'emulated' (link and batched compute on sim time by the "
+                "AIGC model, as aigc offload runs them), 'real' (the diffusion model makes "
+                "every image, the deadline holds, the latency is the time to the result; the "
+                "model still gives the state AGVs decide on) or 'auto' (emulated under a sim "
+                "clock, real on wall time: robots)"})
+    aigc_images: int = field(default=1, metadata={
+        "help": "emulated placements: images the diffusion model makes for each task done "
+                "(at most the task's; 0: none), after its outcome is final and off its "
+                "latency; its result carries them"})
+
+    def __post_init__(self) -> None:
+        if self.aigc_compute not in COMPUTE:
+            raise NodeError(f"aigc_compute: must be one of {', '.join(COMPUTE)}, got "
+                            f"{self.aigc_compute!r}")
+        if self.aigc_images < 0:
+            raise NodeError(f"aigc_images: must be >= 0, got {self.aigc_images!r}")
 
 
 class _Door:
@@ -88,9 +106,17 @@ class EdgeServerNode:
 
     def __init__(self, scenario: Scenario, es_id: str,
                  config: EdgeServerNodeConfig | None = None, *,
-                 horizon_s: float | None = None) -> None:
-        """``horizon_s`` overrides the scenario's (``math.inf``: until stopped)."""
+                 horizon_s: float | None = None, sim_clock: bool = True) -> None:
+        """``horizon_s`` overrides the scenario's (``math.inf``: until stopped);
+        ``sim_clock``: the shell runs on a simulated clock (``aigc_compute: auto`` emulates
+        placed tasks' compute then)."""
         self.config = config or EdgeServerNodeConfig()
+        compute = self.config.aigc_compute
+        #: placed tasks run on the diffusion model, their results its (else: emulated)
+        self.aigc_real = compute == "real" or (compute == "auto" and not sim_clock)
+        if self.aigc_real and self.config.aigc_placement and not self.config.aigc:
+            raise NodeError("aigc_compute: real placements need the diffusion model "
+                            "(aigc: true)")
         try:
             self.spec = scenario.edge_servers[scenario.es_index(es_id)]
         except Exception as err:  # noqa: BLE001 - ModelError or IndexError
@@ -118,7 +144,6 @@ class EdgeServerNode:
         self.answers: dict[str, dict[str, Any]] = {}
         self.counts = {"requests": 0, "duplicates": 0, "rejected": 0, "restarts": 0}
         self.aigc_inbox: list[tuple[Any, str, float]] = []   # (OffloadTask, agv, submitted)
-        self.aigc_pending = 0                                 # set by the shell's runner
         # admitted AIGC tasks not answered yet (journalled: a restart runs them again), and
         # the ids answered, so that none is run or counted twice
         self.aigc_open: dict[str, dict[str, Any]] = {}
@@ -327,11 +352,7 @@ class EdgeServerNode:
         """Admitted AIGC tasks go to the shell's runner and into the journal (with the offer's
         answer, in one transaction) until :meth:`aigc_answered`."""
         for task in req.tasks:
-            if task.task_id in self.aigc_open or task.task_id in self.aigc_done:
-                continue
-            self.aigc_open[task.task_id] = {"task": MessageTypes.to_dict(task),
-                                            "agv": req.agv_id, "stamp": stamp}
-            self.aigc_inbox.append((task, req.agv_id, stamp))
+            self._open(MessageTypes.to_dict(task), req.agv_id, stamp)
 
     def aigc_answered(self, task_id: str) -> None:
         """The shell published ``task_id``'s result: it leaves the journal's open tasks. A
@@ -370,9 +391,28 @@ class EdgeServerNode:
                         t.deadline_s - req.arrival_s,
                         s.task_s(int(t.images), int(t.steps), int(t.resolution)))
         reason = self.placement.place(t.task_id, task, req.stamp_s)
+        if not reason and self.aigc_real:     # the diffusion model runs it from its arrival
+            self._open(MessageTypes.to_dict(t), req.agv_id, req.arrival_s)
         if not reason and self.journal is not None:
             self.journal.save(self.snapshot())
         return self._place_answer(not reason, reason)
+
+    def _open(self, task: dict, agv_id: str, submitted_s: float,
+              outcome: dict | None = None) -> None:
+        """A task for the shell's runner, open in the journal until :meth:`aigc_answered`
+        (a task id once); ``outcome``: its result is this (emulated) one, with the runner's
+        images."""
+        tid = task["task_id"]
+        if tid in self.aigc_open or tid in self.aigc_done:
+            return
+        task.setdefault("seed", 0)
+        if not task["seed"]:            # its images are the same after a restart
+            task["seed"] = zlib.crc32(tid.encode())
+        entry = {"task": task, "agv": agv_id, "stamp": submitted_s}
+        if outcome is not None:
+            entry["outcome"] = outcome
+        self.aigc_open[tid] = entry
+        self.aigc_inbox.append((self.types.make("OffloadTask", **task), agv_id, submitted_s))
 
     def _place_problem(self, req: Any, now: float) -> str:
         t = req.task
@@ -416,15 +456,43 @@ class EdgeServerNode:
                       default=math.inf)
         commit = min(now, max(decided, now - window_s))
         outcomes = self.placement.advance(self.placement.epoch_start_at(commit))
+        ids = [a.id for a in self.scenario.agvs]
+        out = []
+        for o in outcomes:
+            if self.aigc_real:        # the model's outcome only moved its state on
+                continue
+            result = {"task_id": o.task_id, "agv_id": ids[o.agv], "status": 1 if o.expired
+                      else 0, "reason": "its deadline passed while it waited in the queue"
+                      if o.expired else "", "defect_class": o.cls,
+                      "submitted_s": o.finish_s - o.latency_s, "latency_s": o.latency_s,
+                      "finish_s": o.finish_s}
+            images = min(self.config.aigc_images, o.images)
+            if o.expired or not images or not self.config.aigc:
+                out.append(self._placed_result(result))
+            else:                     # published with its images (aigc_result)
+                self._open({"task_id": o.task_id, "defect_class": o.cls, "images": images,
+                            "steps": o.steps}, ids[o.agv], result["submitted_s"], result)
         if outcomes and self.journal is not None:
             self.journal.save(self.snapshot())
-        ids = [a.id for a in self.scenario.agvs]
-        return [self.types.make(
-            "AigcResult", header={"stamp": MessageTypes.stamp(o.finish_s)}, task_id=o.task_id,
-            agv_id=ids[o.agv], es_id=self.es_id, status=1 if o.expired else 0,
-            reason="its deadline passed while it waited in the queue" if o.expired else "",
-            defect_class=o.cls, submitted_s=o.finish_s - o.latency_s, latency_s=o.latency_s)
-            for o in outcomes]
+        return out
+
+    def _placed_result(self, r: dict, images: Any = (), note: str = "") -> Any:
+        return self.types.make(
+            "AigcResult", header={"stamp": MessageTypes.stamp(r["finish_s"])},
+            task_id=r["task_id"], agv_id=r["agv_id"], es_id=self.es_id, status=r["status"],
+            reason=note or r["reason"], defect_class=r["defect_class"],
+            submitted_s=r["submitted_s"], latency_s=r["latency_s"], images=list(images))
+
+    def aigc_result(self, result: Any) -> Any:
+        """The runner's ``AigcResult`` as the server publishes it: for an emulated placement
+        the model's outcome (its status, latency and time) with the runner's images (none,
+        and why, when the model could not make them); others as they are."""
+        entry = self.aigc_open.get(result.task_id)
+        if entry is None or "outcome" not in entry:
+            return result
+        if result.status == 0:
+            return self._placed_result(entry["outcome"], result.images)
+        return self._placed_result(entry["outcome"], note=f"no images: {result.reason}")
 
     def place_state_at(self, req: Any) -> Any:
         """An ``AigcStateAt_Request`` → its response: the state at ``req.time_s`` with the
@@ -463,7 +531,23 @@ class EdgeServerNode:
             door_remaining_kb=[d.remaining for d in shadow.queue],
             agv_ids=sorted(shadow.by_agv), agv_admitted_kb=[shadow.by_agv[a]
                                                             for a in sorted(shadow.by_agv)],
-            aigc_pending=self.aigc_pending, **self.counts)
+            aigc_pending=self.aigc_owed(), **self.counts)
+
+    @property
+    def aigc_background(self) -> bool:
+        """The shell's runner only makes images for emulated placements (off their
+        latency): it runs at the lowest priority."""
+        return self.placement is not None and not self.aigc_real
+
+    def aigc_owed(self) -> int:
+        """AIGC tasks admitted and not answered yet (``aigc_pending``): those the shell's
+        runner has (from their admission until their result is published: none is missed
+        between the inbox and the runner), and emulated placements whose outcome is not
+        final yet."""
+        owed = len(self.aigc_open) if self.config.aigc else 0
+        if self.placement is not None and not self.aigc_real:
+            owed += self.placement.held()
+        return owed
 
     def _copy(self) -> "EdgeServerNode":
         c = EdgeServerNode.__new__(EdgeServerNode)

@@ -199,6 +199,7 @@ class FleetMonitor:
                 "retries_while_down": sum(r.get("retries") or 0 for r in out["restarts"])}
         lat = sorted(r.latency_s for r in self.aigc if r.status == 0)
         out["aigc"] = {"tasks": len(self.aigc), "done": len(lat),
+                       "images": sum(len(r.images) for r in self.aigc),
                        "mean_latency_s": sum(lat) / len(lat) if lat else None,
                        "p95_latency_s": float(np.percentile(lat, 95)) if lat else None}
         if self.aigc_policy:

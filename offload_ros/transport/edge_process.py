@@ -35,7 +35,10 @@ class EdgeProcess(NodeProcess):
         self.lock = threading.Lock()
         self.held: list[tuple[tuple, int, float, Any, str, Callable]] = []
         self.seq = itertools.count()
-        self.aigc = AigcRunner(es_id, time_scale, generation) if config.aigc else None
+        self.aigc = AigcRunner(es_id, time_scale, generation,
+                               background=self.node.aigc_background) if config.aigc else None
+        if self.aigc is not None and self.node.placement is not None:
+            self.aigc.preload()         # placements come: loaded before the AGVs place
         self.last_state = 0.0
         self.last_aigc_state = 0.0
 
@@ -110,6 +113,10 @@ class EdgeProcess(NodeProcess):
         self.last_aigc_state = time.monotonic()
 
     def setup(self) -> None:
+        if self.aigc is not None and self.node.aigc_real:   # ready once it can run them
+            problem = self.aigc.wait_loaded(AigcRunner.load_timeout_s)
+            if problem:
+                self.log.error("placed AIGC tasks will be refused: %s", problem)
         # only the AGVs whose route comes here can be due here (at 50 AGVs and 12 servers
         # this is about a third of the fleet's status traffic)
         for agv in self.scenario.agvs:
@@ -147,10 +154,11 @@ class EdgeProcess(NodeProcess):
             for task, agv, stamp in inbox:
                 self.aigc.submit(task, agv, stamp, now)
             for result in self.aigc.poll(now):
+                with self.lock:                 # an emulated placement's: its outcome
+                    result = self.node.aigc_result(result)
                 self.bus.publish(f"/{self.name}/aigc/results", "AigcResult", result)
                 with self.lock:                 # published, then out of the journal
                     self.node.aigc_answered(result.task_id)
-            self.node.aigc_pending = self.aigc.pending()
             if self.aigc.pending():
                 wait = min(wait, 0.05)
         return min(wait, 0.1, self.config.state_period_s)

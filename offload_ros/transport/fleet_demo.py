@@ -35,6 +35,7 @@ from offload_ros.evaluation.policy_factory import PolicyFactory
 from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.agv_controller import STATE_NAMES
+from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
 from offload_ros.runtime.fleet_monitor import FleetMonitor
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.transport.clock_process import ClockProcess
@@ -69,6 +70,13 @@ class FleetDemoConfig:
                 "NAME:CHECKPOINT): link and compute emulated on sim time; the report sets "
                 "it beside aigc offload on the same tasks ('' = no placement; then "
                 "aigc_tasks_per_hour ride with the offers)"})
+    aigc_images: int = field(default=EdgeServerNodeConfig.aigc_images, metadata={
+        "help": "with aigc_policy: images the diffusion model makes for each placed task "
+                "done, after its emulated outcome (at most the task's; 0: none)"})
+    aigc_compute: str = field(default="emulated", metadata={
+        "help": "with aigc_policy: placed tasks' compute, emulated on sim time (what aigc "
+                "offload runs) or real (the diffusion model makes every image; the latency "
+                "is its wall time scaled by time_scale, so run it near 1x)"})
     aigc_episode: int = field(default=0, metadata={
         "help": "which held-out episode of aigc offload --seed 0 the AGVs' tasks are (0: "
                 "its first, what aigc offload --episodes 1 runs)"})
@@ -153,6 +161,12 @@ class FleetDemo:
                 AigcPolicyFactory.make(config.aigc_policy)
             except (EvaluationError, LearningError) as err:
                 raise TransportError(f"aigc_policy: {err}") from err
+            if config.aigc_images < 0:
+                raise TransportError(f"aigc_images: must be >= 0, got "
+                                     f"{config.aigc_images!r}")
+            if config.aigc_compute not in ("emulated", "real"):
+                raise TransportError(f"aigc_compute: must be emulated or real, got "
+                                     f"{config.aigc_compute!r}")
             if config.aigc_episode < 0:
                 raise TransportError(f"aigc_episode: must be >= 0, got "
                                      f"{config.aigc_episode!r}")
@@ -219,8 +233,10 @@ class FleetDemo:
             self._spawn(group[0], ["edge", "--id", ",".join(group), "--journal",
                                    str(self.out / "journal" / "{id}.db"),
                                    "--noise-seed", str(self.config.noise_seed),
-                                   "--aigc", str(self.tasks_per_hour > 0),
-                                   "--aigc-placement", str(bool(self.config.aigc_policy))])
+                                   "--aigc", str(self.generates),
+                                   "--aigc-placement", str(bool(self.config.aigc_policy)),
+                                   "--aigc-compute", self.config.aigc_compute,
+                                   "--aigc-images", str(self.config.aigc_images)])
         ids, per = [a.id for a in self.scenario.agvs], self.config.agvs_per_process
         for group in (ids[i:i + per] for i in range(0, len(ids), per)):
             # a process is named after its first AGV (whose node's readiness it waits for)
@@ -243,6 +259,13 @@ class FleetDemo:
     def tasks_per_hour(self) -> float:
         """AIGC tasks riding with the offers: none when the AGVs place them instead."""
         return 0.0 if self.config.aigc_policy else self.config.aigc_tasks_per_hour
+
+    @property
+    def generates(self) -> bool:
+        """The edge servers run the diffusion model: for carried tasks, or placed ones."""
+        placed = bool(self.config.aigc_policy) and (self.config.aigc_compute == "real"
+                                                    or self.config.aigc_images > 0)
+        return self.tasks_per_hour > 0 or placed
 
     @property
     def aigc_seed(self) -> int:

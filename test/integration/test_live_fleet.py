@@ -163,6 +163,8 @@ def test_aigc_tasks_placed_live_match_aigc_offload(tmp_path):
     assert placed["mean_latency_ratio"] == pytest.approx(1.0, abs=0.05)
     assert abs(live["completion_rate"] - model["completion_rate"]) <= 0.02
     assert report["aigc"]["tasks"] == live["tasks"]      # each result counted once
+    # each task done has its image (--aigc-images 1, made after its emulated outcome)
+    assert report["aigc"]["images"] == report["aigc"]["done"] > 80
     logs = tmp_path / "demo" / "logs"
     assert all("0 came after" in line for p in logs.glob("es*.log")
                for line in p.read_text().splitlines() if "AIGC placements" in line)

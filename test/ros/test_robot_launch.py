@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,56 @@ def test_record_launch_writes_a_bag_offload_ros_reads(graph, bag_path):
     assert info.returncode == 0, info.stderr
     topics = json.loads(info.stdout)["topics"]
     assert topics["/agv1/status"]["messages"] == 5
+
+
+# ---------------------------------------------------------------- AIGC placement on robots
+PLACING = str(DATA / "placing_robots.yaml")
+
+
+@launch_pytest.fixture
+def placing_fleet():
+    origin = time.time() + 20.0     # the fleet's run time starts here, on every node
+    shared = {"scenario": PLACING, "time_origin_s": repr(origin)}
+    return LaunchDescription([
+        *(include("edge.launch.py", es_id=es, aigc_placement="true", **shared)
+          for es in ("es1", "es2")),
+        *(include("agv.launch.py", agv_id=agv, mode="kinematic", policy="balanced",
+                  aigc_policy="greedy", **shared) for agv in ("agv1", "agv2")),
+        launch_pytest.actions.ReadyToTest()])
+
+
+@pytest.mark.launch(fixture=placing_fleet)
+def test_robots_place_aigc_tasks_that_the_edge_boxes_generate_on_real_time(graph):
+    """Placement on robots: real time from a shared origin, each task placed through the
+    robot's policy node on an edge box whose diffusion model makes all its images (aigc_compute
+    auto); every task of the AIGC episode gets exactly one result, within its deadline."""
+    from offload_interfaces.msg import AigcEdgeState, AigcResult
+    from offload_ros.runtime.aigc_placer import AigcPlacer, AigcPlacerConfig
+    sc = Scenario.load(PLACING)
+    tasks = {}
+    for agv in sc.agvs:
+        tasks.update(AigcPlacer(sc, agv.id, AigcPlacerConfig(aigc_placement=True)).ids)
+    for es in ("es1", "es2"):
+        graph.listen(f"/{es}/aigc/results", AigcResult)
+        graph.listen(f"/{es}/aigc/state", AigcEdgeState)
+    topics = ("/es1/aigc/results", "/es2/aigc/results")
+    end = time.monotonic() + 240.0
+    with graph.cond:
+        while time.monotonic() < end:
+            seen = [m for t in topics for m in graph.seen[t]]
+            if {m.task_id for m in seen} >= set(tasks):
+                break
+            graph.cond.wait(1.0)
+    seen = [m for t in topics for m in graph.seen[t]]
+    assert sorted(m.task_id for m in seen) == sorted(tasks), \
+        f"results for {sorted(m.task_id for m in seen)} of {sorted(tasks)}"
+    for m in seen:
+        task = tasks[m.task_id]
+        assert m.status == 0, f"{m.task_id}: {m.status} {m.reason}"
+        assert len(m.images) == task.images and m.images[0].height == 32
+        stamp = m.header.stamp.sec + m.header.stamp.nanosec * 1e-9
+        assert task.arrival_s < stamp < 1e6, "stamped on the fleet's run time"
+        assert m.latency_s == pytest.approx(stamp - task.arrival_s, abs=1e-3)
+        assert 0 < m.latency_s <= task.deadline_s
+    assert any(graph.seen[f"/{es}/aigc/state"] for es in ("es1", "es2"))
+    yield

@@ -113,6 +113,10 @@ def test_every_node_exits_0_on_a_signal(running, name, sig):
     ("edge_server_node", ["-p", "es_id:=es9"], "es9"),
     ("policy_node", ["-p", "agvs:=[agv1]", "-p", "policy:=nope"], "nope"),
     ("agv_node", ["-p", "agv_id:=agv1", "-p", "mode:=flying"], "mode"),
+    # AIGC placement on real time without the fleet's shared origin
+    ("edge_server_node", ["-p", "es_id:=es1", "-p", "aigc_placement:=true"], "time_origin_s"),
+    ("agv_node", ["-p", "agv_id:=agv1", "-p", "aigc_placement:=true"], "time_origin_s"),
+    ("edge_server_node", ["-p", "es_id:=es1", "-p", "aigc_compute:=gpu"], "aigc_compute"),
 ])
 def test_bad_parameters_end_a_node_with_code_2_and_one_line(running, name, args, text):
     r = running(name, args)

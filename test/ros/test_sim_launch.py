@@ -33,11 +33,12 @@ def simulated(policy: str):
     return Simulator(sc).run(PolicyFactory.make(policy, sc))
 
 
-def launch(tmp_path, env, policy: str, *extra: str, timeout: float = 300.0):
+def launch(tmp_path, env, policy: str, *extra: str, timeout: float = 300.0,
+           aigc: bool = False):
     report = tmp_path / "report.json"
     cmd = ["ros2", "launch", "offload_ros", "sim.launch.py", "scenario:=factory_5agv",
            f"policy:={policy}", "time_scale:=60.0", f"horizon_s:={HORIZON_S}",
-           "aigc:=false", f"report:={report}", *extra]
+           f"aigc:={str(aigc).lower()}", f"report:={report}", *extra]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=timeout)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -231,13 +232,15 @@ def test_launched_agvs_place_aigc_tasks_as_aigc_offload_does(tmp_path, ros_env):
     compute on sim time, and the report sets the run beside ``aigc offload`` on the same
     tasks (issue 16 item 4); the bag holds the new topics."""
     report, log = launch(tmp_path, ros_env, "greedy", "aigc_policy:=batch_greedy",
-                         "record:=true", f"bag:={tmp_path / 'bag'}")
+                         "record:=true", f"bag:={tmp_path / 'bag'}", aigc=True)
     (tmp_path / "launch.log").write_text(log)
     placed = report["aigc_placement"]
     live, model = placed["live"], placed["model"]
     assert live["tasks"] == model["tasks"] > 80 and live["finished"] == live["tasks"]
     assert placed["mean_latency_ratio"] == pytest.approx(1.0, abs=0.05), log[-2000:]
     assert abs(live["completion_rate"] - model["completion_rate"]) <= 0.02
+    # each task done has an image the diffusion model made after its outcome (aigc_images 1)
+    assert report["aigc"]["images"] == report["aigc"]["done"] > 80
     info = subprocess.run([sys.executable, "-m", "offload_ros.cli", "bag", "info",
                            str(tmp_path / "bag"), "--json"], capture_output=True, text=True,
                           timeout=120)

@@ -187,3 +187,124 @@ def test_a_server_restarted_from_its_journal_finishes_every_placed_task_once(tmp
             graph.publish(f"/{es.es_id}/aigc/results", "AigcResult", result)
     mine = [k for k in outcomes if k in placed]
     assert sorted(mine) == sorted(placed)                    # each once, none lost
+
+
+def _generate(es: EdgeServerNode, now: float, made: list) -> list:
+    """The shell's runner for ``es``'s inbox, each image a blank 32 px one; its results as
+    the server publishes them."""
+    from offload_ros.runtime.aigc_runner import AigcRunner
+    runner = AigcRunner(es.es_id, 1.0)
+    out = []
+    for task, agv, stamp in es.aigc_inbox:
+        made.append((task.task_id, int(task.images), int(task.steps), int(task.seed)))
+        result = runner._result(task, agv, stamp, 0, "", now,
+                                np.zeros((task.images, 32, 32), np.uint8))
+        out.append(es.aigc_result(result))
+        es.aigc_answered(task.task_id)
+    es.aigc_inbox = []
+    return out
+
+
+def test_placed_tasks_get_images_after_their_outcome_without_changing_it():
+    """Emulated placements: a task done is published once its images are made, with the
+    model's latency (not the generation's); one expired is published at once, without; the
+    server owes each task until then (``aigc_pending``)."""
+    seed = AigcOffloadEvaluation.task_seed(0, 1)
+    graph = Graph("greedy", seed)
+    es_cfg = EdgeServerNodeConfig(aigc=True, aigc_placement=True, aigc_images=2)
+    graph.servers = {e.id: EdgeServerNode(SC, e.id, es_cfg) for e in SC.edge_servers}
+    made: list = []
+    published: list = []
+    original = graph.publish
+
+    def publish(topic, typename, message):
+        if typename == "AigcResult":
+            published.append(message)
+        original(topic, typename, message)
+    graph.publish = publish
+    eps = SC.aigc_settings().epoch_s
+    end = SC.aigc_settings().horizon_s + SC.aigc_settings().drain_s
+    t, owed = 0.0, 0
+    while t <= end:
+        for node in graph.nodes.values():
+            node.run(t, graph)
+        for es in graph.servers.values():
+            for result in es.place_step(t, graph.window_s):
+                assert result.status == 1 and not result.images     # expired: no images
+                graph.publish(f"/{es.es_id}/aigc/results", "AigcResult", result)
+            owed = max(owed, es.state_at(t).aigc_pending)
+            for result in _generate(es, t + 100.0, made):    # images come much later
+                assert result.status == 0 and len(result.images) == min(2, len(result.images))
+                graph.publish(f"/{es.es_id}/aigc/results", "AigcResult", result)
+        t += eps
+    placers = [n.placer for n in graph.nodes.values()]
+    live = AigcPlacer.summary(placers, max(o.finish_s for p in placers
+                                           for o in p.outcomes.values()))
+    model, _ = AigcOffloadEvaluation("greedy").episode(SC, seed)
+    for key in ("tasks", "finished", "mean_latency_s", "p95_latency_s", "completion_rate"):
+        assert live[key] == pytest.approx(model[key], rel=1e-9), key
+    done = [m for m in published if m.status == 0]
+    assert len({m.task_id for m in published}) == len(published) == live["tasks"]
+    assert len(made) == len(done) > 50 and all(1 <= k <= 2 and s in (20, 30, 50) and seed
+                                               for _, k, s, seed in made)
+    assert all(len(m.images) >= 1 for m in done)
+    assert owed > 0 and all(es.state_at(end).aigc_pending == 0
+                            for es in graph.servers.values())
+
+
+def test_a_placed_task_killed_before_its_images_is_published_once_after_the_restart(tmp_path):
+    """The outcome is journalled with the task open; a server killed before its images were
+    made makes them after the restart and publishes the task once, with the model's
+    latency."""
+    cfg = EdgeServerNodeConfig(aigc=True, aigc_placement=True, aigc_images=1,
+                               journal=str(tmp_path / "es3.db"))
+    graph = Graph("nearest", AigcOffloadEvaluation.task_seed(0, 2))
+    graph.servers = {e.id: EdgeServerNode(SC, "es3", cfg) if e.id == "es3" else
+                     EdgeServerNode(SC, e.id, EdgeServerNodeConfig(aigc=False,
+                                                                   aigc_placement=True))
+                     for e in SC.edge_servers}
+    graph.policies = {a.id: AigcPlacementServer(SC, "nearest") for a in SC.agvs}
+    es3, t = graph.servers["es3"], 0.0
+    while not es3.aigc_inbox:
+        for node in graph.nodes.values():
+            node.run(t, graph)
+        for es in graph.servers.values():
+            es.place_step(t, 0.0)
+        t += SC.aigc_settings().epoch_s
+    waiting = {task.task_id: es3.aigc_open[task.task_id]["outcome"]
+               for task, _, _ in es3.aigc_inbox}
+    es3.journal.close()                                      # killed before the images
+    back = EdgeServerNode(SC, "es3", cfg)
+    assert {task.task_id for task, _, _ in back.aigc_inbox} == set(waiting)
+    results = _generate(back, t + 500.0, [])
+    assert {r.task_id: r.latency_s for r in results} == \
+        {k: o["latency_s"] for k, o in waiting.items()}
+    assert not back.aigc_open and not back.place_step(t, 0.0)   # none again
+    back.close()
+    assert not EdgeServerNode(SC, "es3", cfg).aigc_inbox
+
+
+def test_real_compute_runs_a_placed_task_on_the_model_from_its_arrival():
+    """``aigc_compute: real`` (auto on wall time): an admitted placement goes to the runner
+    whole (all its images, its deadline, its latency from its arrival); the model's outcome
+    only moves the server's state on."""
+    es = EdgeServerNode(SC, "es1", EdgeServerNodeConfig(aigc_placement=True),
+                        sim_clock=False)
+    assert es.aigc_real
+    node = AigcAgvNode(AigcPlacer(SC, "agv1", AigcPlacerConfig(aigc_placement=True)))
+    task_id, task = next(iter(node.placer.ids.items()))
+    stamp = math.ceil(task.arrival_s)
+    assert es.handle_place(node.place_request(task_id, task, stamp), stamp).admitted
+    es.handle_place(node.place_request(task_id, task, stamp), stamp)    # again: once
+    [(sent, agv, submitted)] = es.aigc_inbox
+    assert (sent.task_id, agv, submitted) == (task_id, "agv1", task.arrival_s)
+    assert sent.images == task.images and sent.steps == task.steps
+    assert sent.deadline_s == pytest.approx(task.arrival_s + task.deadline_s)
+    assert es.place_step(stamp + 3600.0, 0.0) == [] and es.aigc_owed() == 1   # the runner's
+    es.aigc_answered(task_id)
+    assert es.state_at(stamp + 3600.0).aigc_pending == 0
+    with pytest.raises(Exception, match="aigc_compute"):
+        EdgeServerNodeConfig(aigc_compute="gpu")
+    with pytest.raises(Exception, match="aigc: true"):
+        EdgeServerNode(SC, "es1", EdgeServerNodeConfig(aigc=False, aigc_placement=True,
+                                                       aigc_compute="real"))

@@ -3,13 +3,14 @@ passed while the model loaded, or the service refuses it) is answered, never fat
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from offload_ros.aigc.errors import AigcError
 from offload_ros.bag.message_types import MessageTypes
-from offload_ros.runtime.aigc_runner import REJECTED, STATUS, AigcRunner
+from offload_ros.runtime.aigc_runner import REJECTED, STATUS, AigcRunner, _ThreadService
 
 TYPES = MessageTypes.default()
 
@@ -33,6 +34,9 @@ class FakeHandle:
     def done(self):
         return False
 
+    def add_done_callback(self, fn):
+        pass
+
 
 def task(task_id, deadline_s, defect_class="crack"):
     return TYPES.make("OffloadTask", task_id=task_id, defect_class=defect_class, images=2,
@@ -42,7 +46,7 @@ def task(task_id, deadline_s, defect_class="crack"):
 def test_a_passed_deadline_expires_and_a_refused_task_is_rejected_the_rest_run():
     import offload_ros.aigc.generation_service  # noqa: F401 - imported before the clock runs
     runner = AigcRunner("es1", time_scale=60.0)
-    runner.service = FakeService()
+    runner.service = _ThreadService(FakeService())
     now = time.monotonic()              # when each task came in (wall clock)
     runner.waiting = [(task("t1", 1000.0), "agv1", 10.0, 10.0, now),   # 16.5 wall s left
                       (task("t2", 30.0), "agv1", 10.0, 10.0, now - 60),  # a minute: passed
@@ -54,10 +58,10 @@ def test_a_passed_deadline_expires_and_a_refused_task_is_rejected_the_rest_run()
     assert [(r.task_id, r.status) for r in out] == [("t2", STATUS["expired"]),
                                                    ("t3", REJECTED)]
     assert "queue full" in out[1].reason and out[1].es_id == "es1"
-    assert [r.request_id for r in runner.service.requests] == ["t1", "t4", "t5"]
-    assert runner.service.requests[1].deadline_s is None
-    assert runner.service.requests[0].deadline_s == pytest.approx(990 / 60, abs=0.5)
-    assert runner.service.requests[2].deadline_s == pytest.approx(60 / 60, abs=0.5)
+    assert [r.request_id for r in runner.service.service.requests] == ["t1", "t4", "t5"]
+    assert runner.service.service.requests[1].deadline_s is None
+    assert runner.service.service.requests[0].deadline_s == pytest.approx(990 / 60, abs=0.5)
+    assert runner.service.service.requests[2].deadline_s == pytest.approx(60 / 60, abs=0.5)
     assert runner.pending() == 3 and runner.waiting == []
 
 
@@ -78,8 +82,8 @@ def test_the_runner_serves_with_its_generation_config():
         runner.submit(task("t1", 0.0), "agv1", 10.0)
         out = _poll_until(runner, lambda out: len(out) == 1)
         assert [(r.task_id, r.status) for r in out] == [("t1", STATUS["done"])]
-        assert runner.service.config.max_batch == 2
-        assert runner.service.batch_log() == [(("t1", 2),)]
+        assert runner.service.service.config.max_batch == 2
+        assert runner.service.service.batch_log() == [(("t1", 2),)]
     finally:
         runner.stop()
 
@@ -97,3 +101,24 @@ def test_a_device_the_machine_lacks_rejects_tasks_with_the_reason():
     out = _poll_until(runner, lambda out: len(out) == 1)
     assert [(r.task_id, r.status) for r in out] == [("t1", REJECTED)]
     assert "device" in out[0].reason and "cuda" in out[0].reason
+
+
+def test_a_background_runner_generates_in_a_child_process_that_ends_with_it():
+    """Images off every latency path: the model runs in a child process at the lowest
+    priority (this process does not run it), batches as the service does, and ends at stop."""
+    runner = AigcRunner("es1", 60.0, background=True)
+    try:
+        runner.submit(task("t1", 0.0), "agv1", 10.0)
+        runner.submit(task("t2", 0.0, "scratch"), "agv1", 10.0)
+        out = _poll_until(runner, lambda out: len(out) == 2)
+        assert sorted((r.task_id, r.status, len(r.images)) for r in out) == \
+            [("t1", STATUS["done"], 2), ("t2", STATUS["done"], 2)]
+        child = runner.service.proc
+        assert child.is_alive() and child.pid != os.getpid()
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+        threads = len(os.listdir(f"/proc/{child.pid}/task")) if os.path.isdir("/proc") else 0
+        assert threads <= 6      # main, orphan watch, service, queue threads: no torch team
+        assert out[0].images[0].height == out[0].images[0].width > 0
+    finally:
+        runner.stop()
+    assert not child.is_alive() and runner.pending() == 0

@@ -67,8 +67,9 @@ def _reported_monitor(aigc_latencies=()):
         for es in fleet.servers.values():
             monitor.on_state(es.state_at(t))
     for k, latency in enumerate(aigc_latencies):
-        monitor.on_aigc(SimpleNamespace(status=0, latency_s=latency, task_id=k))
-    monitor.on_aigc(SimpleNamespace(status=1, latency_s=0.0, task_id=-1))      # one failed
+        monitor.on_aigc(SimpleNamespace(status=0, latency_s=latency, task_id=k,
+                                        images=[None] * (k + 1)))
+    monitor.on_aigc(SimpleNamespace(status=1, latency_s=0.0, task_id=-1, images=[]))  # failed
     return monitor, monitor.report()
 
 
@@ -200,9 +201,11 @@ def test_pheromones_per_server_are_what_the_graph_carried():
 
 def test_a_result_published_again_after_a_restart_counts_once():
     monitor, report = _reported_monitor([12.0, 30.0])
-    monitor.on_aigc(SimpleNamespace(status=0, latency_s=99.0, task_id=1))   # again: dropped
+    monitor.on_aigc(SimpleNamespace(status=0, latency_s=99.0, task_id=1,
+                                    images=[None] * 9))                     # again: dropped
     again = monitor.report()
-    assert again["aigc"] == report["aigc"] == {"tasks": 3, "done": 2, "mean_latency_s": 21.0,
+    assert again["aigc"] == report["aigc"] == {"tasks": 3, "done": 2, "images": 3,
+                                               "mean_latency_s": 21.0,
                                                "p95_latency_s": pytest.approx(29.1)}
 
 
