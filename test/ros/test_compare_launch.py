@@ -42,5 +42,7 @@ def test_compare_launch_prints_the_table(compare_proc, launch_context):
     assert process_tools.wait_for_output_sync(
         launch_context, compare_proc, lambda out: "flow bound" in out and "wrote" in out,
         timeout=180)
+    # it exits by itself once the figure is written (the launch ending would interrupt it)
+    assert process_tools.wait_for_exit_sync(launch_context, compare_proc, timeout=60)
     yield
     assert compare_proc.return_code == 0
