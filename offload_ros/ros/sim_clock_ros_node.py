@@ -98,14 +98,14 @@ class SimClockRosNode(RosShell):
 
     def _wind_up(self) -> None:
         if self.phase == RUNNING:
-            if not self.deadline:
-                self.deadline = time.monotonic() + self.end.settle_timeout_s
+            stalled = self.monitor.stalled(time.monotonic(), self.end.settle_timeout_s)
             if not self.monitor.unsettled():
                 self.monitor.mark()
                 self.phase = REFRESHING
-            elif time.monotonic() > self.deadline:
-                self._fail("the fleet did not settle after the horizon: "
-                           + self.monitor.unsettled())
+                self.deadline = time.monotonic() + self.end.settle_timeout_s
+            elif stalled:
+                self._fail(f"the fleet did not settle after the horizon (no progress in "
+                           f"{self.end.settle_timeout_s:g} s): {stalled}")
         elif self.phase == REFRESHING and (self.monitor.refreshed()
                                            or time.monotonic() > self.deadline):
             self._report()

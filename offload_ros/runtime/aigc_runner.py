@@ -21,6 +21,10 @@ from offload_ros.model.package_paths import PackagePaths
 
 STATUS = {"done": 0, "expired": 1, "cancelled": 2, "failed": 3, "rejected": 4}
 REJECTED = STATUS["rejected"]
+#: the background model's CPU priority (Unix nice): below the nodes, whose handlers it must
+#: not delay, but not so low that a busy machine starves it (at 19, two busy processes at
+#: nice 0 left six such children no CPU to make one image in 120 s; at 10 they made all)
+NICE = 10
 
 
 class AigcRunner:
@@ -34,7 +38,7 @@ class AigcRunner:
     def __init__(self, es_id: str, time_scale: float,
                  config: GenerationServiceConfig | None = None,
                  model_dir: Path | None = None, background: bool = False) -> None:
-        """``background``: the model loads and runs at the lowest CPU priority (its work is
+        """``background``: the model loads and runs in a child process at a low CPU priority (its work is
         off every latency path: images for emulated placements), so the node's handlers
         and the other nodes on the machine are not held up by it."""
         self.es_id, self.scale = es_id, time_scale
@@ -179,7 +183,7 @@ class _ThreadService:
 
 
 class _ChildService:
-    """The generation service in a child process at the lowest CPU priority (it batches the
+    """The generation service in a child process at a low CPU priority (:data:`NICE`; it batches the
     requests it has as the in-process one does). The node's process never imports torch, so
     neither the model's CPU nor the GIL are taken from its handlers; the child ends with its
     parent."""
@@ -232,6 +236,7 @@ class _ChildService:
         self.proc.join(timeout)
         if self.proc.is_alive():
             self.proc.kill()
+            self.proc.join(5.0)
         with self.lock:
             for future in self.futures.values():
                 future.set_result(("cancelled", "service stopped", None, math.nan,
@@ -243,7 +248,7 @@ def _child_main(folder: str, config: GenerationServiceConfig, requests: Any, res
                 parent: int) -> None:
     """The child of :class:`_ChildService`: load, say ready (or why not), then serve."""
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, 19)
+        os.setpriority(os.PRIO_PROCESS, 0, NICE)
     except (AttributeError, OSError):
         pass                                        # elsewhere: normal priority
 

@@ -536,7 +536,7 @@ class EdgeServerNode:
     @property
     def aigc_background(self) -> bool:
         """The shell's runner only makes images for emulated placements (off their
-        latency): it runs at the lowest priority."""
+        latency): it runs at a low priority."""
         return self.placement is not None and not self.aigc_real
 
     def aigc_owed(self) -> int:

@@ -49,8 +49,9 @@ class FleetMonitorConfig:
     aigc_seed: int = field(default=0, metadata={
         "help": "the AGVs' AIGC task seed (their aigc_seed), for the same comparison"})
     settle_timeout_s: float = field(default=120.0, metadata={
-        "help": "longest wait after the horizon for every node to report its end and every "
-                "server to answer its AIGC tasks (as the demo waits)",
+        "help": "after the horizon, longest wait without progress (the same node still "
+                "to report its end, or the same AIGC tasks still to answer) before the run "
+                "fails (as the demo waits)",
         "unit": "s of wall time"})
 
 
@@ -77,6 +78,7 @@ class FleetMonitor:
         self._marked: dict[str, int] = {}
         self._generation: dict[str, int] = {}
         self._fell_back: dict[tuple[str, int, int], float] = {}   # decision -> its sim time
+        self._settling: tuple[str, float] = ("", 0.0)   # (unsettled(), wall time it began)
 
     # ------------------------------------------------------------------ inputs
     def on_status(self, msg: Any) -> None:
@@ -152,6 +154,16 @@ class FleetMonitor:
             if s.aigc_pending:
                 return f"{e} has {s.aigc_pending} AIGC tasks still to answer"
         return ""
+
+    def stalled(self, wall_s: float, timeout_s: float) -> str:
+        """After the horizon: '' while the fleet settles or makes progress towards it; once
+        :meth:`unsettled` has said the same for ``timeout_s`` (wall time ``wall_s``), that.
+        Slow progress (a loaded machine making the images of placed AIGC tasks) is not a
+        failure; no progress is."""
+        why = self.unsettled()
+        if why != self._settling[0]:
+            self._settling = (why, wall_s)
+        return why if why and wall_s - self._settling[1] > timeout_s else ""
 
     def mark(self) -> None:
         """Remember which states have been seen, for :meth:`refreshed`."""

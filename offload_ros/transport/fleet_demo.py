@@ -36,7 +36,7 @@ from offload_ros.model.scenario import Scenario
 from offload_ros.model.seeding import Seeding
 from offload_ros.runtime.agv_controller import STATE_NAMES
 from offload_ros.runtime.edge_server_node import EdgeServerNodeConfig
-from offload_ros.runtime.fleet_monitor import FleetMonitor
+from offload_ros.runtime.fleet_monitor import FleetMonitor, FleetMonitorConfig
 from offload_ros.runtime.sim_clock import SimClockConfig
 from offload_ros.transport.clock_process import ClockProcess
 from offload_ros.transport.errors import TransportError
@@ -582,6 +582,7 @@ class FleetDemo:
         from rich.console import Console
         from rich.live import Live
         cfg, horizon = self.config, self.scenario.horizon_s
+        settle_s = FleetMonitorConfig.settle_timeout_s   # wall time without progress
         console = Console(stderr=True)
         live = Live(self.table(0.0), console=console, refresh_per_second=4,
                     transient=False) if cfg.live else None
@@ -606,9 +607,11 @@ class FleetDemo:
                                      self.monitor.states, self.monitor.aigc)
                 if now >= horizon and not self.monitor.unsettled():
                     break
-                if now >= horizon + 120 * cfg.time_scale:
-                    raise TransportError("the fleet did not settle within 120 s after the "
-                                         "horizon: " + self.monitor.unsettled())
+                stalled = self.monitor.stalled(time.monotonic(), settle_s) \
+                    if now >= horizon else ""
+                if stalled:
+                    raise TransportError(f"the fleet did not settle after the horizon (no "
+                                         f"progress in {settle_s:g} s): {stalled}")
                 time.sleep(clock.config.clock_period_s)
             if live is not None:
                 live.update(self.table(horizon))

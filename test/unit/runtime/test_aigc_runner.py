@@ -10,7 +10,7 @@ import pytest
 
 from offload_ros.aigc.errors import AigcError
 from offload_ros.bag.message_types import MessageTypes
-from offload_ros.runtime.aigc_runner import REJECTED, STATUS, AigcRunner, _ThreadService
+from offload_ros.runtime.aigc_runner import NICE, REJECTED, STATUS, AigcRunner, _ThreadService
 
 TYPES = MessageTypes.default()
 
@@ -115,7 +115,7 @@ def test_a_background_runner_generates_in_a_child_process_that_ends_with_it():
             [("t1", STATUS["done"], 2), ("t2", STATUS["done"], 2)]
         child = runner.service.proc
         assert child.is_alive() and child.pid != os.getpid()
-        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == NICE
         threads = len(os.listdir(f"/proc/{child.pid}/task")) if os.path.isdir("/proc") else 0
         assert threads <= 6      # main, orphan watch, service, queue threads: no torch team
         assert out[0].images[0].height == out[0].images[0].width > 0

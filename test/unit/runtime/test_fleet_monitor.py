@@ -150,6 +150,31 @@ def test_a_status_before_the_horizon_is_not_an_end():
     assert monitor.unsettled() == "agv2 has not reported its end"
 
 
+def test_settling_fails_only_after_a_wait_without_progress():
+    sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
+    fleet = LocalFleet(sc, "balanced")
+    fleet.run()
+    monitor = FleetMonitor(sc, "balanced")
+    for agv in fleet.order:
+        monitor.on_status(agv.status(sc.horizon_s))
+    es = list(fleet.servers.values())
+    for server in es:
+        monitor.on_state(server.state_at(sc.horizon_s))
+
+    def owing(n):                                 # es1 still owes n AIGC tasks
+        monitor.on_state(SimpleNamespace(**{**vars(es[0].state_at(sc.horizon_s)),
+                                            "aigc_pending": n}))
+    owing(5)
+    assert monitor.stalled(0.0, 10.0) == ""
+    assert monitor.stalled(9.0, 10.0) == ""
+    owing(4)                                      # progress: the wait starts again
+    assert monitor.stalled(15.0, 10.0) == ""
+    assert monitor.stalled(24.0, 10.0) == ""
+    assert monitor.stalled(25.5, 10.0) == "es1 has 4 AIGC tasks still to answer"
+    owing(0)
+    assert monitor.stalled(100.0, 10.0) == "" and monitor.unsettled() == ""
+
+
 def test_real_time_shifts_the_schedule_and_never_ends():
     sc = Scenario.load(SCENARIOS / "factory_5agv.yaml")
     origin = 1.7e9                                       # a robot's clock (Unix time)
