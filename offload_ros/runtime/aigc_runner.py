@@ -38,9 +38,9 @@ class AigcRunner:
     def __init__(self, es_id: str, time_scale: float,
                  config: GenerationServiceConfig | None = None,
                  model_dir: Path | None = None, background: bool = False) -> None:
-        """``background``: the model loads and runs in a child process at a low CPU priority (its work is
-        off every latency path: images for emulated placements), so the node's handlers
-        and the other nodes on the machine are not held up by it."""
+        """``background``: the model loads and runs in a child process at a low CPU priority
+        (its work is off every latency path: images for emulated placements), so the node's
+        handlers and the other nodes on the machine are not held up by it."""
         self.es_id, self.scale = es_id, time_scale
         self.background = background
         self.config = config or GenerationServiceConfig()
@@ -183,10 +183,10 @@ class _ThreadService:
 
 
 class _ChildService:
-    """The generation service in a child process at a low CPU priority (:data:`NICE`; it batches the
-    requests it has as the in-process one does). The node's process never imports torch, so
-    neither the model's CPU nor the GIL are taken from its handlers; the child ends with its
-    parent."""
+    """The generation service in a child process at a low CPU priority (:data:`NICE`; it
+    batches the requests it has as the in-process one does). The node's process never
+    imports torch, so neither the model's CPU nor the GIL are taken from its handlers; the
+    child ends with its parent."""
 
     def __init__(self, folder: Path, config: GenerationServiceConfig, name: str) -> None:
         ctx = multiprocessing.get_context("spawn")
