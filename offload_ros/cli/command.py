@@ -3,6 +3,7 @@ handlers share (scenario lookup, console, progress bars, the shipped diffusion m
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ class Command:
     returns the exit code."""
 
     commands: tuple[str, ...] = ()
+    #: the width of tables written off a terminal
+    LOG_COLUMNS = 160
 
     def add_parser(self, sub, command: str) -> None:
         getattr(self, f"{command.replace('-', '_')}_parser")(sub)
@@ -31,8 +34,12 @@ class Command:
 
     @staticmethod
     def console():
+        """A rich console on stdout. Off a terminal (a log file, a pipe, CI) it is
+        ``LOG_COLUMNS`` wide unless ``COLUMNS`` says otherwise, so that a table's figures are
+        not folded over lines as at rich's default of 80."""
         from rich.console import Console
-        return Console()
+        on_terminal = sys.stdout.isatty() or "COLUMNS" in os.environ
+        return Console(width=None if on_terminal else Command.LOG_COLUMNS)
 
     @staticmethod
     def bar(total: int, desc: str, unit: str):

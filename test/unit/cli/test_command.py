@@ -1,0 +1,30 @@
+"""The console the commands print their tables on."""
+
+from rich.table import Table
+
+from offload_ros.cli.command import Command
+
+
+def _table() -> Table:
+    """A sweep's table: eight columns of ``mean ± CI`` figures."""
+    t = Table(title="es-rate")
+    for name in ("rate", "greedy", "balanced", "cooperative", "searched", "rollout",
+                 "rollout:base=searched", "flow bound"):
+        t.add_column(name, justify="right")
+    t.add_row("80", *["17,009 ± 1,087"] * 7)
+    return t
+
+
+def test_tables_written_to_a_log_keep_each_figure_on_one_line(capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    Command.console().print(_table())
+    out = capsys.readouterr().out
+    assert out.count("17,009 ± 1,087") == 7
+    assert "rollout:base=searched" in out
+
+
+def test_columns_in_the_environment_still_sets_the_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert Command.console().width == 80
+    monkeypatch.delenv("COLUMNS")
+    assert Command.console().width == Command.LOG_COLUMNS
