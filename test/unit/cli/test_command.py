@@ -23,7 +23,7 @@ def test_tables_written_to_a_log_keep_each_figure_on_one_line(capsys, monkeypatc
     assert "rollout:base=searched" in out
 
 
-def test_columns_in_the_environment_still_sets_the_width(monkeypatch):
+def test_columns_in_the_environment_still_sets_the_width(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     assert Command.console().width == 80
     monkeypatch.delenv("COLUMNS")
