@@ -150,13 +150,10 @@ class AigcCommand(Command):
         return 0
 
     def _aigc_eval(self, args: argparse.Namespace, total, run):
-        from tqdm import tqdm
-
         from offload_ros.evaluation.aigc_quality import AigcQuality
         model = self.aigc_model(args.model)
         q = AigcQuality(model, ConfigSchema(AigcQualityConfig).from_namespace(args))
-        with tqdm(total=total(q), desc=f"aigc {args.aigc_command}", unit="batch",
-                  file=sys.stderr, disable=True if args.json else None) as bar:
+        with self.bar(total(q), f"aigc {args.aigc_command}", "batch", quiet=args.json) as bar:
             q.progress = lambda: bar.update(1)
             return model, run(q)
 
@@ -264,8 +261,7 @@ class AigcCommand(Command):
             con.print(f"wrote {table} and {png}")
             return 0
         exp = AigcExperiment(ConfigSchema(AigcExperimentConfig).from_namespace(args))
-        from tqdm import tqdm
-        with tqdm(total=len(exp.jobs()), desc="aigc agvs", unit="episode") as bar:
+        with self.bar(len(exp.jobs()), "aigc agvs", "episode") as bar:
             rows = exp.run(bar.update)
         table, per, png = exp.write(rows, args.out)
         base = exp.policies[0]

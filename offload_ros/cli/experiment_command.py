@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from offload_ros.cli.command import Command
@@ -90,9 +89,7 @@ class ExperimentCommand(Command):
         for name in exp.policies:  # fail before the long run, not in the middle of it
             if exp.training is None or name not in TRAINED:
                 PolicyFactory.make(name, ScenarioGenerator().generate(0))
-        from tqdm import tqdm
-        with tqdm(total=exp.total(), desc=f"experiment {args.kind}", unit="factory",
-                  file=sys.stderr, disable=None) as bar:
+        with self.bar(exp.total(), f"experiment {args.kind}", "factory") as bar:
             points, raw = exp.run(progress=lambda: bar.update(1))
         summary, per_seed, png = exp.write(points, raw, args.out)
         from rich.table import Table
